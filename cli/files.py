@@ -1,0 +1,44 @@
+"""Writing output files atomically: a crash never leaves half a plan or report behind."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from stacks.errors import InputError
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory + rename."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError.single(str(path), "", f"directory {directory} does not exist")
+    if path.is_dir():
+        raise InputError.single(str(path), "", "is a directory")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_text(path: Path, source: str | None = None) -> str:
+    """Read a user-supplied text file; problems become an InputError naming it."""
+    name = source or str(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.single(name, "", "file not found") from None
+    except IsADirectoryError:
+        raise InputError.single(name, "", "is a directory, not a file") from None
+    except UnicodeDecodeError:
+        raise InputError.single(name, "", "is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError.single(name, "", f"cannot be read ({exc.strerror})") from None

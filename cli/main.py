@@ -1,0 +1,131 @@
+"""`llz`: plan, preview, deploy and audit the leasing landing zone per environment.
+
+Commands are imported only when invoked, so `llz --help` never imports pulumi.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli import exit_codes
+from cli.context import AppContext
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module, attribute, one-line help shown by `llz --help`)
+    "validate": ("cli.commands.plan", "validate"),
+    "plan": ("cli.commands.plan", "plan"),
+    "preview": ("cli.commands.engine", "preview"),
+    "deploy": ("cli.commands.engine", "deploy"),
+    "destroy": ("cli.commands.engine", "destroy"),
+    "refresh": ("cli.commands.engine", "refresh"),
+    "outputs": ("cli.commands.engine", "outputs"),
+    "stacks": ("cli.commands.engine", "stacks"),
+    "audit": ("cli.commands.audit", "audit"),
+    "diff": ("cli.commands.diff", "diff"),
+    "cost": ("cli.commands.cost", "cost"),
+    "backend": ("cli.commands.backend", "backend"),
+}
+
+SHORT_HELP: dict[str, str] = {
+    "validate": "Validate stack configs (no engine runs).",
+    "plan": "Offline plan: every resource the stack declares.",
+    "preview": "Real preview with the Pulumi engine (exit 2 = changes).",
+    "deploy": "Deploy (pulumi up); prod needs --yes or confirmation.",
+    "destroy": "Destroy a stack; prod needs --i-really-mean-destroy-prod.",
+    "refresh": "Refresh the stack's state from the cloud.",
+    "outputs": "Show stack outputs (secrets redacted).",
+    "stacks": "List environments with their backend and last update.",
+    "audit": "Audit a stack against the policies; reports and archives.",
+    "diff": "Compare plans: env vs env, git revisions, or states.",
+    "cost": "Monthly cost estimate and the bandwidth decision.",
+    "backend": "Manage the state backend (bootstrap an OSS bucket).",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project (the directory holding Pulumi.yaml).",
+)
+@click.option("--no-color", is_flag=True, help="Plain output without colour.")
+@click.option("-v", "--verbose", count=True, help="More detail; -vv for tracebacks on errors.")
+@click.version_option(package_name="leasing-landing-zone", prog_name="llz")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path, no_color: bool, verbose: int) -> None:
+    """Plan, preview, deploy and audit the leasing landing zone on Alibaba Cloud.
+
+    Every command that reports has --json. Exit codes: 0 ok, 1 error,
+    2 changes pending (preview), 3 mandatory audit findings (audit).
+    """
+    project = project_dir.resolve()
+    if not (project / "Pulumi.yaml").is_file():
+        raise click.UsageError(f"{project_dir}: no Pulumi.yaml here (use --project-dir)")
+    ctx.obj = AppContext(project_dir=project, color=not no_color, verbose=verbose)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point with the documented exit codes and no tracebacks."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None, **extra: Any) -> int:
+    from stacks.errors import InputError
+
+    verbose = any(a in ("-vv", "-vvv") for a in (argv or sys.argv[1:]))
+    try:
+        result = cli.main(args=argv, prog_name="llz", standalone_mode=False, **extra)
+    except InputError as error:
+        click.echo(f"error: {error}", err=True)
+        return exit_codes.ERROR
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return exit_codes.ERROR
+    except click.exceptions.Abort:
+        click.echo("aborted: nothing was changed.", err=True)
+        return exit_codes.ERROR
+    except KeyboardInterrupt:
+        click.echo("interrupted.", err=True)
+        return exit_codes.INTERRUPTED
+    except Exception as error:  # a bug: one line, the traceback only on request
+        if verbose:
+            traceback.print_exc()
+        click.echo(
+            f"error: unexpected {type(error).__name__}: {error} (run with -vv for details)",
+            err=True,
+        )
+        return exit_codes.ERROR
+    return result if isinstance(result, int) else exit_codes.OK
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Printing: JSON for machines, rich tables for people, files written atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.context import app_context
+from cli.files import write_atomic
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def emit_json(data: Any) -> None:
+    click.echo(to_json(data), nl=False)
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    ctx = app_context()
+    return Console(
+        stderr=stderr,
+        no_color=not ctx.color,
+        highlight=False,
+        soft_wrap=False,
+        width=None if ctx.color else 120,
+    )
+
+
+def write_output(path: Path, text: str | bytes) -> None:
+    write_atomic(path, text)
+    click.echo(f"wrote {path}", err=True)
+
+
+def short_type(token: str) -> str:
+    """``alicloud:rds/instance:Instance`` -> ``rds.Instance``; components keep their token."""
+    package, _, rest = token.partition(":")
+    if package in ("llz", "pulumi"):
+        return token
+    module, _, name = rest.partition(":")
+    return f"{module.split('/')[0]}.{name}"

@@ -1,0 +1,44 @@
+"""A Plan as a table of resources grouped by component."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from rich.console import Console
+from rich.table import Table
+
+from cli.output import short_type
+from cli.plan import Plan, PlannedResource
+
+
+def group_by_component(plan: Plan) -> dict[str, list[PlannedResource]]:
+    """Custom resources under the name of their component ("(stack)" for top-level ones)."""
+    groups: dict[str, list[PlannedResource]] = defaultdict(list)
+    for resource in plan.custom_resources():
+        component = plan.component_of(resource)
+        label = f"{component.name} ({component.type})" if component else "(stack)"
+        groups[label].append(resource)
+    return dict(sorted(groups.items()))
+
+
+def render_plan(plan: Plan, console: Console) -> None:
+    table = Table(title=f"Plan for {plan.project}/{plan.stack} ({plan.engine} engine)")
+    table.add_column("Component")
+    table.add_column("Resource")
+    table.add_column("Type")
+    table.add_column("Protect", justify="center")
+    for label, resources in group_by_component(plan).items():
+        for i, resource in enumerate(resources):
+            table.add_row(
+                label if i == 0 else "",
+                resource.name,
+                short_type(resource.type),
+                "yes" if resource.protect else "",
+                end_section=i == len(resources) - 1,
+            )
+    console.print(table)
+    counts = Counter(r.custom for r in plan.resources)
+    protected = sum(1 for r in plan.resources if r.protect)
+    console.print(
+        f"{counts[True]} resources in {counts[False]} components; {protected} protected."
+    )

@@ -1,0 +1,15 @@
+"""Pulumi entry point (Pulumi.yaml ``main: stacks/``) for the real engine."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from stacks.errors import InputError  # noqa: E402
+from stacks.program import run_program  # noqa: E402
+
+try:
+    run_program()
+except InputError as error:
+    # One clear message instead of a Python traceback in the engine's output.
+    raise SystemExit(f"error: {error}") from None
