@@ -103,11 +103,16 @@ def plan_offline(
         from stacks.program import run_program
 
         program = run_program
-    return _run_isolated(stack, stack_config, program)
+    return record_program(stack, stack_config, program)
 
 
-def _run_isolated(stack: str, config: StackConfig, program: Callable[[], None]) -> Plan:
-    """Run in a fresh thread: Pulumi's runtime state lives in context variables and loops."""
+def record_program(stack: str, config: StackConfig, program: Callable[[], None]) -> Plan:
+    """Run ``program`` under mocks with ``config`` and return what it registered.
+
+    It runs in a fresh thread with its own event loop: Pulumi keeps runtime state in
+    context variables, so consecutive runs in one process never see each other. Tests use
+    this to exercise a single component.
+    """
     result: dict[str, Any] = {}
 
     def target() -> None:
