@@ -1,0 +1,145 @@
+"""The offline audit: every policy's ``validate`` over every resource of a Plan.
+
+The rules are the pulumi-policy objects of ``policies.rules`` -- the very code the real
+engine loads from ``policy-pack/`` -- called with ``ResourceValidationArgs`` built from each
+Plan entry (its inputs, name, URN and ``protect`` flag as ``opts.protect``) and the rule's
+config for the environment (``policies.config.pack_config``). Violations are collected by a
+``report_violation`` callback; suppressions from the stack's ``llz:policy.suppressions`` are
+then applied so suppressed findings stay visible, with their justification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from cli.findings import SEVERITY_ORDER, AuditResult, Finding
+from cli.plan import Plan, PlannedResource
+from policies.config import SuppressionLike, pack_config
+from policies.rules import POLICIES_BY_ID, RULES, Rule
+from policies.settings import PolicySettings
+
+_TIMEOUTS = PolicyCustomTimeouts(0, 0, 0)
+
+
+def _options(resource: PlannedResource) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect=resource.protect,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=_TIMEOUTS,
+        additional_secret_outputs=[],
+        parent=resource.parent,
+    )
+
+
+def _index(rules: Iterable[Rule]) -> dict[str, list[tuple[Rule, ResourceValidationPolicy]]]:
+    by_type: dict[str, list[tuple[Rule, ResourceValidationPolicy]]] = {}
+    for rule in rules:
+        for resource_type in rule.resource_types:
+            by_type.setdefault(resource_type, []).append((rule, POLICIES_BY_ID[rule.id]))
+    return by_type
+
+
+def audit_plan(
+    plan: Plan,
+    environment: str,
+    suppressions: Sequence[SuppressionLike] = (),
+    *,
+    settings: PolicySettings | None = None,
+) -> AuditResult:
+    """Audit ``plan`` with the rules configured for ``environment``.
+
+    ``settings`` (e.g. ``policies.config.settings_from_spec(spec)``) carries the
+    environment's allowed bandwidth charge types; by default every charge type is allowed.
+    """
+    settings = settings or PolicySettings(environment=environment)
+    if settings.environment != environment:
+        raise ValueError("settings are for another environment")
+    config = pack_config(settings)  # no suppressed resources: suppressions are applied below
+    enforcement: Any = settings.enforcement
+    by_type = _index(RULES)
+    findings: list[Finding] = []
+    checked = 0
+    for resource in plan.custom_resources():
+        checked += 1
+        applicable = by_type.get(resource.type)
+        if not applicable:
+            continue
+        options = _options(resource)
+        for rule, policy in applicable:
+            messages: list[str] = []
+
+            def report(message: str, urn: str | None = None, _out: list[str] = messages) -> None:
+                _out.append(message)
+
+            args = ResourceValidationArgs(
+                resource.type, resource.inputs, resource.urn, resource.name, options, None,
+                config[rule.id],
+            )
+            policy.validate(args, report)
+            if messages:
+                findings.append(
+                    Finding(
+                        rule_id=rule.id,
+                        title=rule.title,
+                        severity=rule.severity,  # type: ignore[arg-type]
+                        enforcement=enforcement,
+                        urn=resource.urn,
+                        resource_name=resource.name,
+                        resource_type=resource.type,
+                        message="; ".join(messages),
+                        remediation=rule.remediation,
+                    )
+                )
+    marked = [_suppress(f, suppressions) for f in findings]
+    marked.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule_id, f.urn))
+    return AuditResult(
+        project=plan.project,
+        stack=plan.stack,
+        environment=environment,
+        engine=plan.engine,
+        rules=tuple(rule.info(enforcement) for rule in RULES),
+        findings=tuple(marked),
+        resources_checked=checked,
+    )
+
+
+def _matches(suppression: SuppressionLike, finding: Finding) -> bool:
+    return suppression.rule == finding.rule_id and suppression.resource in (
+        finding.resource_name,
+        finding.urn,
+    )
+
+
+def _suppress(finding: Finding, suppressions: Sequence[SuppressionLike]) -> Finding:
+    for suppression in suppressions:
+        if _matches(suppression, finding):
+            return Finding(
+                **{**finding.__dict__, "suppressed": True,
+                   "justification": suppression.justification}
+            )
+    return finding
+
+
+def unmatched_suppressions(
+    result: AuditResult, suppressions: Sequence[SuppressionLike]
+) -> list[str]:
+    """Warnings for suppressions that waive nothing (stale, or a typo in the resource)."""
+    warnings = []
+    for suppression in suppressions:
+        if not any(_matches(suppression, f) for f in result.findings):
+            warnings.append(
+                f"suppression of {suppression.rule} for {suppression.resource!r} matches no "
+                "finding (the resource passes the rule or does not exist); remove it from "
+                "llz:policy.suppressions"
+            )
+    return warnings

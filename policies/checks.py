@@ -1,0 +1,301 @@
+"""The rules' logic: pure functions from one resource to the violations it commits.
+
+A check gets a ``Subject`` (type, inputs, name, URN, protect flag and the rule's config) and
+yields one message per violation. Messages name properties and public values only (zones,
+CIDRs, charge types), never an input that could be a secret. ``policies.rules`` wraps these
+in pulumi-policy ``ResourceValidationPolicy`` objects, so both engines run this code.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policies.settings import RuleConfig
+
+RDS = "alicloud:rds/instance:Instance"
+RDS_BACKUP = "alicloud:rds/backupPolicy:BackupPolicy"
+REDIS = "alicloud:kvstore/instance:Instance"
+MONGODB = "alicloud:mongodb/instance:Instance"
+ECS = "alicloud:ecs/instance:Instance"
+SG_RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
+LISTENER = "alicloud:slb/listener:Listener"
+EIP = "alicloud:ecs/eipAddress:EipAddress"
+PACKAGE = "alicloud:vpc/commonBandwithPackage:CommonBandwithPackage"
+
+# Resource types whose provider schema has a ``tags`` input (checked against pulumi_alicloud
+# by tests/test_policies.py, so a new taggable type in the stack cannot slip through).
+TAGGABLE: frozenset[str] = frozenset(
+    {
+        "alicloud:cms/alarm:Alarm",
+        EIP,
+        ECS,
+        "alicloud:ecs/securityGroup:SecurityGroup",
+        REDIS,
+        MONGODB,
+        RDS,
+        "alicloud:slb/acl:Acl",
+        "alicloud:slb/applicationLoadBalancer:ApplicationLoadBalancer",
+        "alicloud:slb/serverCertificate:ServerCertificate",
+        "alicloud:slb/serverGroup:ServerGroup",
+        PACKAGE,
+        "alicloud:vpc/network:Network",
+        "alicloud:vpc/switch:Switch",
+    }
+)
+REQUIRED_TAGS: tuple[str, ...] = ("env", "owner", "cost-center")
+MODERN_TLS_POLICIES: frozenset[str] = frozenset(
+    {"tls_cipher_policy_1_2_strict", "tls_cipher_policy_1_2_strict_with_1_3"}
+)
+HA_CATEGORIES: frozenset[str] = frozenset({"HighAvailability", "AlwaysOn", "cluster"})
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One resource as a rule sees it."""
+
+    resource_type: str
+    props: Mapping[str, Any]
+    name: str
+    urn: str
+    protect: bool
+    config: RuleConfig
+
+    def get(self, key: str) -> Any:
+        return self.props.get(key)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _days(value: Any) -> str:
+    number = _number(value)
+    return "not set" if number is None else f"{number:g} days"
+
+
+def _is_true(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.lower() in ("true", "on", "enabled", "enable")
+    return value is True
+
+
+def _entries(value: Any) -> list[str]:
+    """A whitelist as entries: lists, comma-separated strings, or both."""
+    items = value if isinstance(value, list | tuple) else [value]
+    out: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        out.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return out
+
+
+def open_to_public(entry: str) -> bool:
+    """True for 0.0.0.0/0 (any spelling) and for any publicly routable address or range."""
+    if entry in ("0.0.0.0", "%", "*"):
+        return True
+    try:
+        network = ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False  # security-group ids and unknowns are not addresses
+    return network.prefixlen == 0 or network.is_global
+
+
+# HA ---------------------------------------------------------------------------------------
+
+
+def ha_rds(s: Subject) -> Iterator[str]:
+    category = _text(s.get("category"))
+    if category not in HA_CATEGORIES:
+        yield f"category is {category or 'not set'!r}; use HighAvailability (primary + standby)"
+        return
+    primary, standby = _text(s.get("zoneId")), _text(s.get("zoneIdSlaveA"))
+    if not standby or standby.lower() == "auto":
+        yield "the standby zone (zoneIdSlaveA) is not set to an explicit zone"
+    elif standby == primary:
+        yield f"primary and standby are both in {primary}; put the standby in another zone"
+
+
+def ha_redis(s: Subject) -> Iterator[str]:
+    zone, secondary = _text(s.get("zoneId")), _text(s.get("secondaryZoneId"))
+    if not secondary:
+        yield "secondaryZoneId is not set: the replica is in the same zone as the master"
+    elif secondary == zone:
+        yield f"secondaryZoneId equals zoneId ({zone}); use another zone"
+
+
+def ha_mongodb(s: Subject) -> Iterator[str]:
+    factor = _number(s.get("replicationFactor"))
+    if factor is None or factor < 3:
+        shown = "not set" if factor is None else f"{factor:g}"
+        yield f"replicationFactor is {shown}; a replica set needs at least 3 members"
+    zone, secondary = _text(s.get("zoneId")), _text(s.get("secondaryZoneId"))
+    hidden = _text(s.get("hiddenZoneId"))
+    if not secondary:
+        yield "secondaryZoneId is not set: the replica set lives in a single zone"
+    elif secondary == zone:
+        yield f"secondaryZoneId equals zoneId ({zone}); spread members across zones"
+    if hidden and hidden in (zone, secondary):
+        yield f"hiddenZoneId ({hidden}) repeats another member's zone"
+
+
+# NET --------------------------------------------------------------------------------------
+
+_WHITELIST_KEYS = {RDS: "securityIps", REDIS: "securityIps", MONGODB: "securityIpLists"}
+
+
+def net_whitelist(s: Subject) -> Iterator[str]:
+    key = _WHITELIST_KEYS[s.resource_type]
+    for entry in _entries(s.get(key)):
+        if open_to_public(entry):
+            yield f"{key} allows {entry}: the data tier must be reachable from the app tier only"
+
+
+def net_security_group(s: Subject) -> Iterator[str]:
+    if _text(s.get("type")) != "ingress" or _text(s.get("policy") or "accept") != "accept":
+        return
+    for key in ("cidrIp", "ipv6CidrIp"):
+        cidr = _text(s.get(key))
+        if cidr in ("0.0.0.0/0", "::/0"):
+            ports = _text(s.get("portRange")) or "all ports"
+            yield f"ingress rule accepts {cidr} on {ports}"
+
+
+def net_public_ip(s: Subject) -> Iterator[str]:
+    bandwidth = _number(s.get("internetMaxBandwidthOut"))
+    if bandwidth is not None and bandwidth > 0:
+        yield (
+            f"internetMaxBandwidthOut is {bandwidth:g} Mbps, which gives the instance a public IP"
+        )
+    if _is_true(s.get("allocatePublicIp")):
+        yield "allocatePublicIp is true"
+
+
+# TLS --------------------------------------------------------------------------------------
+
+
+def tls_data(s: Subject) -> Iterator[str]:
+    if s.resource_type == REDIS:
+        if _text(s.get("sslEnable")) != "Enable":
+            yield f"sslEnable is {_text(s.get('sslEnable')) or 'not set'!r}; set 'Enable'"
+    elif _text(s.get("sslAction")) != "Open":
+        yield f"sslAction is {_text(s.get('sslAction')) or 'not set'!r}; set 'Open'"
+
+
+def tls_listener(s: Subject) -> Iterator[str]:
+    protocol = _text(s.get("protocol")).lower()
+    if protocol == "https":
+        policy = _text(s.get("tlsCipherPolicy"))
+        if policy not in MODERN_TLS_POLICIES:
+            yield (
+                f"HTTPS listener uses TLS policy {policy or 'default (tls_cipher_policy_1_0)'}; "
+                f"use one of {', '.join(sorted(MODERN_TLS_POLICIES))}"
+            )
+    elif protocol == "http" and _text(s.get("listenerForward")) != "on":
+        port = _text(s.get("frontendPort")) or "?"
+        yield f"plain HTTP listener on port {port} serves traffic instead of redirecting to HTTPS"
+
+
+# ENC --------------------------------------------------------------------------------------
+
+
+def enc_tde(s: Subject) -> Iterator[str]:
+    status = _text(s.get("tdeStatus"))
+    if status.lower() != "enabled":
+        yield f"TDE is not enabled (tdeStatus {status or 'not set'})"
+
+
+def enc_disk(s: Subject) -> Iterator[str]:
+    if not _is_true(s.get("systemDiskEncrypted")):
+        yield "the system disk is not encrypted (systemDiskEncrypted)"
+    disks = s.get("dataDisks")
+    for i, disk in enumerate(disks if isinstance(disks, list) else []):
+        if isinstance(disk, Mapping) and not _is_true(disk.get("encrypted")):
+            yield f"data disk {i} is not encrypted"
+
+
+# BAK / AUD --------------------------------------------------------------------------------
+
+
+def backup_retention(s: Subject) -> Iterator[str]:
+    key = "backupRetentionPeriod"
+    days = _number(s.get(key))
+    minimum = s.config.min_backup_days
+    if days is None or days < minimum:
+        yield (
+            f"{key} is {_days(s.get(key))}; {s.config.environment} keeps backups "
+            f">= {minimum} days"
+        )
+
+
+def sql_audit(s: Subject) -> Iterator[str]:
+    minimum = s.config.min_sql_audit_days
+    if minimum <= 0:
+        return
+    if _text(s.get("sqlCollectorStatus")) != "Enabled":
+        yield "SQL audit is off (sqlCollectorStatus is not 'Enabled')"
+        return
+    days = _number(s.get("sqlCollectorConfigValue"))
+    if days is None or days < minimum:
+        yield (
+            f"SQL audit keeps {_days(s.get('sqlCollectorConfigValue'))}; "
+            f"{s.config.environment} keeps >= {minimum} days"
+        )
+
+
+# PROT / COST / TAG ------------------------------------------------------------------------
+
+_PROTECTION_KEYS = {
+    RDS: "deletionProtection",
+    REDIS: "instanceReleaseProtection",
+    MONGODB: "dbInstanceReleaseProtection",
+    EIP: "deletionProtection",
+}
+
+
+def protection(s: Subject) -> Iterator[str]:
+    if not s.config.require_protection:
+        return
+    key = _PROTECTION_KEYS[s.resource_type]
+    if not _is_true(s.get(key)):
+        yield f"{key} is off: the cloud would let this resource be released"
+    if not s.protect:
+        yield "the resource is not `protect`ed: pulumi destroy could delete it"
+
+
+def bandwidth_charge(s: Subject) -> Iterator[str]:
+    prefix = "eip" if s.resource_type == EIP else "sharedPackage"
+    choice = f"{prefix}:{_text(s.get('internetChargeType')) or 'not set'}"
+    allowed = s.config.allowed_charge_types
+    if choice not in allowed:
+        yield (
+            f"bandwidth charge type {choice} is not allowed in {s.config.environment} "
+            f"(allowed: {', '.join(allowed) or 'none'})"
+        )
+
+
+def tags(s: Subject) -> Iterator[str]:
+    raw = s.get("tags")
+    present = raw if isinstance(raw, Mapping) else {}
+    missing = [t for t in REQUIRED_TAGS if not _text(present.get(t)).strip()]
+    if missing:
+        yield f"missing tag(s): {', '.join(missing)}"
+    env = _text(present.get("env"))
+    if env and env != s.config.environment:
+        yield f"tag env is {env!r} in the {s.config.environment} environment"
