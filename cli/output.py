@@ -47,4 +47,5 @@ def short_type(token: str) -> str:
     if package in ("llz", "pulumi"):
         return token
     module, _, name = rest.partition(":")
-    return f"{module.split('/')[0]}.{name}"
+    module = module.split("/")[0]
+    return f"{package if module == 'index' else module}.{name}"

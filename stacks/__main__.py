@@ -5,8 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stacks.errors import InputError  # noqa: E402
-from stacks.program import run_program  # noqa: E402
+from stacks.errors import InputError
+from stacks.program import run_program
 
 try:
     run_program()

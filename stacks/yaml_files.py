@@ -41,7 +41,7 @@ class _StrictLoader(yaml.SafeLoader):
                 ) from None
             if duplicate:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                    None, None, f"duplicate key {key!r:.80}", key_node.start_mark
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -50,15 +50,36 @@ class _StrictLoader(yaml.SafeLoader):
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text; any problem becomes an InputError for ``source``."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
-        raise InputError.single(source, where, f"not valid YAML: {exc.problem}") from None
+        reason = _one_line(exc.problem or exc.context or "syntax error")
+        raise InputError.single(source, where, f"not valid YAML: {reason}") from None
+    except yaml.reader.ReaderError as exc:
+        where = _position(text, exc.position)
+        reason = f"unacceptable character #x{exc.character:04x}"
+        if isinstance(exc.character, bytes):
+            reason = f"unacceptable byte {exc.character!r}"
+        raise InputError.single(source, where, f"not valid YAML: {reason}") from None
     except yaml.YAMLError as exc:
-        raise InputError.single(source, "document", f"not valid YAML: {exc}") from None
+        raise InputError.single(source, "document", f"not valid YAML: {_one_line(str(exc))}") from None
     except RecursionError:
         raise InputError.single(source, "document", "nesting is too deep") from None
+
+
+def _one_line(reason: str, limit: int = 200) -> str:
+    """A parser's message on one bounded line (it may quote the offending text)."""
+    flat = " ".join(reason.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _position(text: str | bytes, offset: int) -> str:
+    """``line L, column C`` of a character (or byte) offset, both counted from 1."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    line = text.count(newline, 0, offset) + 1  # type: ignore[arg-type]
+    column = offset - (text.rfind(newline, 0, offset) + 1) + 1  # type: ignore[arg-type]
+    return f"line {line}, column {column}"
 
 
 def read_yaml_file(path: Path, source: str | None = None) -> Any:
@@ -73,11 +94,16 @@ def read_yaml_file(path: Path, source: str | None = None) -> Any:
     except OSError as exc:
         raise InputError.single(name, "", f"cannot be read ({exc.strerror})") from None
     if len(raw) > MAX_BYTES:
-        raise InputError.single(name, "", f"is larger than {MAX_BYTES} bytes")
+        raise InputError.single(name, "document", f"is larger than {MAX_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError.single(name, "", f"is not UTF-8 text (byte {exc.start})") from None
+        raise InputError.single(
+            name, _position(raw, exc.start),
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+        ) from None
     if "\x00" in text:
-        raise InputError.single(name, "", "contains NUL bytes; not a text file")
+        raise InputError.single(
+            name, _position(text, text.index("\x00")), "NUL byte: this is not a text file"
+        )
     return parse_yaml(text, name)
