@@ -35,6 +35,8 @@ class BandwidthArgs:
             require(self.package_charge_type in PACKAGE_CHARGE_TYPES, c, "package_charge_type",
                     f"one of {', '.join(PACKAGE_CHARGE_TYPES)}")
             require(self.package_mbps >= 2, c, "package_mbps", "at least 2")
+            require(self.max_mbps <= self.package_mbps, c, "max_mbps",
+                    "the EIP's share cannot exceed the package bandwidth (package_mbps)")
 
 
 class Bandwidth(LandingZoneComponent):

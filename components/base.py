@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,16 @@ class ArgsError(ValueError):
 def require(condition: bool, component: str, field_name: str, reason: str) -> None:
     if not condition:
         raise ArgsError(f"{component}: {field_name}: {reason}")
+
+
+def ipv4_network(component: str, field_name: str, value: str) -> ipaddress.IPv4Network:
+    """Parse an IPv4 CIDR block; a malformed one is an ArgsError naming the field."""
+    try:
+        return ipaddress.IPv4Network(value)
+    except ValueError as exc:
+        raise ArgsError(
+            f"{component}: {field_name}: {value!r} is not an IPv4 CIDR ({exc})"
+        ) from None
 
 
 @dataclass(frozen=True)

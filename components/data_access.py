@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 
 import pulumi
 import pulumi_random as random
 
-from components.base import LandingZoneComponent, require
+from components.base import LandingZoneComponent, ipv4_network, require
 
 
 def check_whitelist(component: str, allowed: Sequence[str], app_cidrs: Sequence[str]) -> None:
     """The data tier admits the app tier only: never 0.0.0.0/0, never a public range."""
     require(bool(allowed), component, "allowed_cidrs", "at least the app tier")
-    app = [ipaddress.IPv4Network(c) for c in app_cidrs]
+    app = [ipv4_network(component, "app_cidrs", c) for c in app_cidrs]
     for cidr in allowed:
-        network = ipaddress.IPv4Network(cidr)
+        network = ipv4_network(component, "allowed_cidrs", cidr)
         require(network.prefixlen > 0, component, "allowed_cidrs", "0.0.0.0/0 is never allowed")
+        require(network.is_private, component, "allowed_cidrs", f"{cidr} is not a private range")
         require(
             any(network.subnet_of(a) for a in app), component, "allowed_cidrs",
             f"{cidr} is outside the app tier",

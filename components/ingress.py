@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.base import LandingZoneComponent, Tagging, require
+from components.base import LandingZoneComponent, Tagging, ipv4_network, require
 
 MODERN_TLS = ("tls_cipher_policy_1_2_strict", "tls_cipher_policy_1_2_strict_with_1_3")
 PROTOCOLS = ("https", "http", "tcp")
@@ -32,7 +32,7 @@ class Route:
         require(self.protocol in PROTOCOLS, c, "protocol", f"one of {', '.join(PROTOCOLS)}")
         require(bool(self.allowed_cidrs), c, "allowed_cidrs", "at least one office CIDR")
         for cidr in self.allowed_cidrs:
-            require(ipaddress.IPv4Network(cidr).prefixlen > 0, c, "allowed_cidrs",
+            require(ipv4_network(c, "allowed_cidrs", cidr).prefixlen > 0, c, "allowed_cidrs",
                     "0.0.0.0/0 is not an office allow-list")
         if self.protocol != "tcp":
             require(bool(self.health_check_path), c, "health_check_path", "needed for http(s)")
@@ -157,17 +157,12 @@ class Ingress(LandingZoneComponent):
             tags=tags,
             opts=self.child_opts(),
         )
-        common = dict(
-            load_balancer_id=self.load_balancer.id,
-            acl_status="on",
-            acl_type="white",
-            acl_id=acl.id,
-            delete_protection_validation=args.protection,
-            description=f"{route.system}",
-        )
         if route.protocol == "tcp":
-            return alicloud.slb.Listener(
-                self.child_name(f"{route.system}-listener"),
+            return self._listener(
+                f"{route.system}-listener",
+                route,
+                acl,
+                args.protection,
                 protocol="tcp",
                 frontend_port=route.frontend_port,
                 backend_port=route.backend_port,
@@ -178,11 +173,12 @@ class Ingress(LandingZoneComponent):
                 healthy_threshold=3,
                 unhealthy_threshold=3,
                 health_check_interval=5,
-                opts=self.child_opts(),
-                **common,  # type: ignore[arg-type]
             )
-        listener = alicloud.slb.Listener(
-            self.child_name(f"{route.system}-listener"),
+        listener = self._listener(
+            f"{route.system}-listener",
+            route,
+            acl,
+            args.protection,
             protocol=route.protocol,
             frontend_port=route.frontend_port,
             backend_port=route.backend_port,
@@ -201,18 +197,40 @@ class Ingress(LandingZoneComponent):
             unhealthy_threshold=3,
             health_check_interval=5,
             x_forwarded_for=alicloud.slb.ListenerXForwardedForArgs(retrive_slb_ip=True),
-            opts=self.child_opts(),
-            **common,  # type: ignore[arg-type]
         )
         if route.redirect_http_port is not None:
-            alicloud.slb.Listener(
-                self.child_name(f"{route.system}-redirect"),
+            self._listener(
+                f"{route.system}-redirect",
+                route,
+                acl,
+                args.protection,
                 protocol="http",
                 frontend_port=route.redirect_http_port,
                 listener_forward="on",
                 forward_port=route.frontend_port,
                 bandwidth=-1,
-                opts=self.child_opts(depends_on=[listener]),
-                **common,  # type: ignore[arg-type]
+                depends_on=[listener],
             )
         return listener
+
+    def _listener(
+        self,
+        suffix: str,
+        route: Route,
+        acl: alicloud.slb.Acl,
+        protection: bool,
+        depends_on: Sequence[pulumi.Resource] = (),
+        **settings: Any,
+    ) -> alicloud.slb.Listener:
+        """A listener on the load balancer, always behind the system's white-list ACL."""
+        return alicloud.slb.Listener(
+            self.child_name(suffix),
+            load_balancer_id=self.load_balancer.id,
+            acl_status="on",
+            acl_type="white",
+            acl_id=acl.id,
+            delete_protection_validation=protection,
+            description=route.system,
+            opts=self.child_opts(depends_on=depends_on),
+            **settings,
+        )

@@ -43,6 +43,9 @@ class MonitoringArgs:
     def __post_init__(self) -> None:
         c = "MonitoringArgs"
         require(bool(self.contacts), c, "contacts", "at least one contact to page")
+        contact_names = [contact.name for contact in self.contacts]
+        require(len(contact_names) == len(set(contact_names)), c, "contacts",
+                "contact names must be unique (each is a resource name)")
         names = [a.name for a in self.alarms]
         require(len(names) == len(set(names)), c, "alarms", "alarm names must be unique")
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.base import LandingZoneComponent, Tagging, require
+from components.base import LandingZoneComponent, Tagging, ipv4_network, require
 
 # Classic Load Balancer forwards layer-7 traffic and runs health checks from this range.
 SLB_BACKEND_RANGE = "100.64.0.0/10"
@@ -43,8 +42,9 @@ class NetworkArgs:
         require(len(set(self.zones)) == len(self.zones), c, "zones", "zones must be distinct")
         require(len(self.app_cidrs) == len(self.zones), c, "app_cidrs", "one per zone")
         require(len(self.data_cidrs) == len(self.zones), c, "data_cidrs", "one per zone")
-        vpc = ipaddress.IPv4Network(self.vpc_cidr)
-        subnets = [ipaddress.IPv4Network(x) for x in (*self.app_cidrs, *self.data_cidrs)]
+        vpc = ipv4_network(c, "vpc_cidr", self.vpc_cidr)
+        subnets = [ipv4_network(c, "app_cidrs", x) for x in self.app_cidrs]
+        subnets += [ipv4_network(c, "data_cidrs", x) for x in self.data_cidrs]
         for i, subnet in enumerate(subnets):
             require(subnet.subnet_of(vpc), c, "cidrs", f"{subnet} is outside {vpc}")
             for other in subnets[i + 1 :]:
@@ -52,7 +52,7 @@ class NetworkArgs:
         for backend in self.backend_ports:
             for cidr in backend.client_cidrs:
                 require(
-                    ipaddress.IPv4Network(cidr).prefixlen > 0, c, "backend_ports",
+                    ipv4_network(c, "backend_ports", cidr).prefixlen > 0, c, "backend_ports",
                     "0.0.0.0/0 is never allowed into the app tier",
                 )
 
