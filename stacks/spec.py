@@ -20,6 +20,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -30,9 +31,10 @@ ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 _ZONE = re.compile(r"^[a-z]{2}-[a-z0-9-]+-[a-z0-9]+$")
 _REGION = re.compile(r"^[a-z]{2}-[a-z0-9-]+$")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):00Z-([01]\d|2[0-3]):00Z$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Tag keys every component sets on its resources (components.base.TAG_KEYS).
+_COMPONENT_TAGS = ("env", "system", "owner", "cost-center")
 
 
 def _cidr(value: str) -> str:
@@ -55,7 +57,9 @@ def _private_cidr(value: str) -> str:
 def _office_cidr(value: str) -> str:
     network = ipaddress.ip_network(_cidr(value))
     if network.prefixlen == 0:
-        raise ValueError("0.0.0.0/0 would open the system to the whole internet; list office ranges")
+        raise ValueError(
+            "0.0.0.0/0 would open the system to the whole internet; list office ranges"
+        )
     return str(network)
 
 
@@ -89,6 +93,9 @@ Text = Annotated[StrictStr, AfterValidator(_non_empty)]
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 Percent = Annotated[StrictInt, Field(ge=1, le=100)]
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_WEEKDAYS: tuple[Weekday, ...] = (
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+)
 
 
 def _networks(cidrs: tuple[str, ...]) -> list[ipaddress.IPv4Network]:
@@ -107,6 +114,17 @@ class Tags(Model):
     owner: Text
     cost_center: Text
     extra: dict[Text, Text] = Field(default_factory=dict)
+
+    @field_validator("extra")
+    @classmethod
+    def _check_extra(cls, extra: dict[str, str]) -> dict[str, str]:
+        reserved = sorted(set(extra) & set(_COMPONENT_TAGS))
+        if reserved:
+            raise ValueError(
+                f"reserved tag key(s) {', '.join(reserved)}: the components set env, system, "
+                "owner and cost-center themselves (use owner and costCenter above)"
+            )
+        return extra
 
 
 class NetworkSpec(Model):
@@ -239,6 +257,11 @@ class BandwidthSpec(Model):
             raise ValueError("package is only used with mode sharedPackage")
         if self.mode == "eip" and self.eip_charge_type == "PayByTraffic" and self.max_mbps > 200:
             raise ValueError("an EIP charged PayByTraffic is capped at 200 Mbps (maxMbps)")
+        if self.package is not None and self.max_mbps > self.package.bandwidth_mbps:
+            raise ValueError(
+                f"maxMbps {self.max_mbps} (the EIP's share) exceeds the package's "
+                f"bandwidthMbps {self.package.bandwidth_mbps}"
+            )
         return self
 
     @property
@@ -346,6 +369,15 @@ class MonitoringSpec(Model):
     mongodb_cpu_percent: Percent = 80
     mongodb_storage_percent: Percent = 85
 
+    @field_validator("contacts")
+    @classmethod
+    def _check_contacts(cls, contacts: tuple[ContactSpec, ...]) -> tuple[ContactSpec, ...]:
+        names = [c.name for c in contacts]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate contact name(s) {', '.join(duplicates)}")
+        return contacts
+
 
 class ProtectionSpec(Model):
     """Deletion protection on the cloud side and Pulumi ``protect`` on stateful resources."""
@@ -433,6 +465,11 @@ class LandingZoneSpec(Model):
             for zone in self.database.zones:
                 if zone not in self.network.zones:
                     raise ValueError(f"database.zones: {zone!r} is not one of network.zones")
+        if len(self.network.zones) >= 3 and self.document_store.replication_factor == 1:
+            raise ValueError(
+                "documentStore.replicationFactor: 1 is a single node, which cannot spread "
+                "over the network's three zones; use 3, 5 or 7"
+            )
 
     def _check_systems(self) -> None:
         names = [s.name for s in self.systems]
