@@ -239,8 +239,7 @@ def backup_retention(s: Subject) -> Iterator[str]:
     minimum = s.config.min_backup_days
     if days is None or days < minimum:
         yield (
-            f"{key} is {_days(s.get(key))}; {s.config.environment} keeps backups "
-            f">= {minimum} days"
+            f"{key} is {_days(s.get(key))}; {s.config.environment} keeps backups >= {minimum} days"
         )
 
 

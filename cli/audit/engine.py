@@ -82,7 +82,12 @@ def audit_plan(
                 _out.append(message)
 
             args = ResourceValidationArgs(
-                resource.type, resource.inputs, resource.urn, resource.name, options, None,
+                resource.type,
+                resource.inputs,
+                resource.urn,
+                resource.name,
+                options,
+                None,
                 config[rule.id],
             )
             policy.validate(args, report)
@@ -124,8 +129,11 @@ def _suppress(finding: Finding, suppressions: Sequence[SuppressionLike]) -> Find
     for suppression in suppressions:
         if _matches(suppression, finding):
             return Finding(
-                **{**finding.__dict__, "suppressed": True,
-                   "justification": suppression.justification}
+                **{
+                    **finding.__dict__,
+                    "suppressed": True,
+                    "justification": suppression.justification,
+                }
             )
     return finding
 
