@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from cli.plan import Plan, PlannedResource
+from cli.plan import Plan, PlannedResource, redact
 
 EIP = "alicloud:ecs/eipAddress:EipAddress"
 BANDWIDTH_PACKAGE = "alicloud:vpc/commonBandwithPackage:CommonBandwithPackage"
@@ -78,7 +78,8 @@ class Topology:
 
 
 def _text(value: Any) -> str:
-    """A plan value as display text ('' for absent values)."""
+    """A plan value as display text ('' for absent values, secrets as "[secret]")."""
+    value = redact(value)
     if value is None:
         return ""
     if isinstance(value, bool):
