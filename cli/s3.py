@@ -85,9 +85,18 @@ def bucket_name_problem(name: str) -> str | None:
     return "a bucket name is not an IP address"
 
 
+def _without_userinfo(url: str) -> str:
+    """The URL as it may be shown: credentials someone put into it are masked."""
+    netloc = urlsplit(url).netloc
+    if "@" not in netloc:
+        return url
+    return url.replace(netloc, "***@" + netloc.rsplit("@", 1)[1], 1)
+
+
 def parse_s3_url(url: str, source: str = "URL") -> S3Location:
     """Parse ``s3://bucket[/prefix]``; bad URLs raise InputError naming the problem."""
     parts = urlsplit(url)
+    url = _without_userinfo(url)
     if parts.scheme != "s3":
         raise InputError.single(source, url, "must look like s3://bucket/prefix")
     if parts.query or parts.fragment or parts.username or parts.password or parts.port:
@@ -115,16 +124,17 @@ def check_endpoint_url(endpoint_url: str | None) -> str | None:
     if endpoint_url is None:
         return None
     parts = urlsplit(endpoint_url)
+    shown = _without_userinfo(endpoint_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError.single(
-            "--endpoint-url", endpoint_url, "must look like https://oss-cn-shanghai.aliyuncs.com"
+            "--endpoint-url", shown, "must look like https://oss-cn-shanghai.aliyuncs.com"
         )
     if parts.username or parts.password or parts.query or parts.fragment:
-        raise InputError.single("--endpoint-url", endpoint_url, "must be scheme://host[:port] only")
+        raise InputError.single("--endpoint-url", shown, "must be scheme://host[:port] only")
     try:
         parts.port  # noqa: B018 - validates the port
     except ValueError:
-        raise InputError.single("--endpoint-url", endpoint_url, "has an invalid port") from None
+        raise InputError.single("--endpoint-url", shown, "has an invalid port") from None
     return endpoint_url.rstrip("/")
 
 
