@@ -59,13 +59,14 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise InputError.single(source, "", "must be a mapping with a 'config:' section")
-    unknown = sorted(str(k) for k in document if k not in FILE_KEYS)
+        raise InputError.single(source, "document", "must be a mapping with a 'config:' section")
+    unknown = sorted(_printable(_shorten(str(k), 80)) for k in document if k not in FILE_KEYS)
+    expected = ", ".join(sorted(FILE_KEYS))
     if unknown:
         raise InputError(
             source,
-            [Problem(k, f"unknown top-level key (expected one of {', '.join(sorted(FILE_KEYS))})")
-             for k in unknown],
+            _bounded([Problem(k, f"unknown top-level key (expected one of {expected})")
+                      for k in unknown]),
         )
     config = document.get("config") or {}
     if not isinstance(config, dict):
@@ -75,7 +76,7 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
     problems: list[Problem] = []
     for key, value in config.items():
         if not isinstance(key, str):
-            problems.append(Problem(str(key), "config keys must be strings"))
+            problems.append(Problem("config", f"key {_printable(repr(key))} must be a string"))
             continue
         if _is_secure(value):
             secret_keys.add(key)
@@ -84,12 +85,13 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
             nested = _nested_secure_path(value)
             if nested:
                 problems.append(
-                    Problem(f"{key}{nested}", "secrets are only accepted as whole keys: "
+                    Problem(_printable(f"{key}{nested}"),
+                            "secrets are only accepted as whole keys: "
                             + ", ".join(sorted(SECRET_KEYS)))
                 )
             values[key] = value
     if problems:
-        raise InputError(source, problems)
+        raise InputError(source, _bounded(problems))
     return StackConfig(source, values, frozenset(secret_keys))
 
 
@@ -115,32 +117,33 @@ def spec_from_config(config: StackConfig, project: str, stack: str) -> LandingZo
     document: dict[str, Any] = {"project": project, "stack": stack}
     for key, value in sorted(config.values.items()):
         namespace, _, name = key.partition(":")
+        shown = _printable(key)
         if key in SECRET_KEYS:
             if key not in config.secret_keys:
                 problems.append(Problem(key, f"must be a secret: pulumi config set --secret {key}"))
                 continue
             document[name] = value
         elif key in config.secret_keys:
-            problems.append(Problem(key, "is a secret but this key is not a secret setting"))
+            problems.append(Problem(shown, "is a secret but this key is not a secret setting"))
         elif key == "alicloud:region":
             document["region"] = value
         elif namespace == PROJECT:
             if name in ("project", "stack", "region"):
-                problems.append(Problem(key, "unknown key"))
+                problems.append(Problem(shown, "unknown key"))
                 continue
             document[name] = value
         elif namespace == "alicloud":
-            problems.append(Problem(key, "only alicloud:region is read from stack config"))
+            problems.append(Problem(shown, "only alicloud:region is read from stack config"))
         else:
-            problems.append(Problem(key, f"unknown config namespace {namespace!r}"))
+            problems.append(Problem(shown, f"unknown config namespace {namespace!r:.60}"))
     if "region" not in document:
         problems.append(Problem("alicloud:region", "missing required key"))
     if problems:
-        raise InputError(config.source, problems)
+        raise InputError(config.source, _bounded(problems))
     try:
         return LandingZoneSpec.model_validate(document)
     except ValidationError as exc:
-        raise InputError(config.source, list(_problems(exc))) from None
+        raise InputError(config.source, _bounded(list(_problems(exc)))) from None
 
 
 def load_spec(project_dir: Path, stack: str) -> LandingZoneSpec:
@@ -162,7 +165,7 @@ def _problems(exc: ValidationError) -> Iterable[Problem]:
             head, _, tail = reason.partition(": ")
             if " " not in head:
                 key, reason = f"{PROJECT}:{head}", tail
-        yield Problem(key or f"{PROJECT}:", reason)
+        yield Problem(key or f"{PROJECT}:", _printable(_shorten(reason)))
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -172,7 +175,30 @@ def _key(loc: tuple[int | str, ...]) -> str:
     name = {"region": "alicloud:region"}.get(str(head), f"{PROJECT}:{_camel(str(head))}")
     for part in rest:
         name += f"[{part}]" if isinstance(part, int) else f".{_camel(part)}"
-    return name
+    return _printable(_shorten(name))
+
+
+MAX_PROBLEMS = 25
+
+
+def _bounded(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS problems: a hostile file must not flood the terminal."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS + 1
+    more = Problem("document", f"... and {rest} more problems (fix the ones above first)")
+    return [*problems[: MAX_PROBLEMS - 1], more]
+
+
+def _printable(text: str) -> str:
+    """Keys and reasons echo the file's text: escape what could forge or hide output lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _camel(name: str) -> str:

@@ -58,12 +58,16 @@ def parse_yaml(text: str, source: str) -> Any:
         raise InputError.single(source, where, f"not valid YAML: {reason}") from None
     except yaml.reader.ReaderError as exc:
         where = _position(text, exc.position)
-        reason = f"unacceptable character #x{exc.character:04x}"
-        if isinstance(exc.character, bytes):
-            reason = f"unacceptable byte {exc.character!r}"
+        character: int | str | bytes = exc.character
+        if isinstance(character, bytes):
+            character = character[0]
+        elif isinstance(character, str):
+            character = ord(character)
+        reason = f"unacceptable character #x{character:04x}"
         raise InputError.single(source, where, f"not valid YAML: {reason}") from None
     except yaml.YAMLError as exc:
-        raise InputError.single(source, "document", f"not valid YAML: {_one_line(str(exc))}") from None
+        reason = _one_line(str(exc))
+        raise InputError.single(source, "document", f"not valid YAML: {reason}") from None
     except RecursionError:
         raise InputError.single(source, "document", "nesting is too deep") from None
 
@@ -76,9 +80,10 @@ def _one_line(reason: str, limit: int = 200) -> str:
 
 def _position(text: str | bytes, offset: int) -> str:
     """``line L, column C`` of a character (or byte) offset, both counted from 1."""
-    newline = "\n" if isinstance(text, str) else b"\n"
-    line = text.count(newline, 0, offset) + 1  # type: ignore[arg-type]
-    column = offset - (text.rfind(newline, 0, offset) + 1) + 1  # type: ignore[arg-type]
+    if isinstance(text, bytes):
+        text = text[:offset].decode("latin-1")
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return f"line {line}, column {column}"
 
 
