@@ -25,7 +25,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from cli.cost.estimate import FIVE, Usage, eip_bandwidth_figures, money
-from cli.cost.prices import Figure, RegionPrices
+from cli.cost.prices import Figure, RegionPrices, natural_key
 
 ZERO = Decimal(0)
 GB = Decimal("0.01")
@@ -168,7 +168,7 @@ class Decision:
 
     def figures(self) -> tuple[Figure, ...]:
         seen = {f.key: f for o in self.options for f in o.figures}
-        return tuple(seen[k] for k in sorted(seen))
+        return tuple(seen[k] for k in sorted(seen, key=natural_key))
 
 
 def build_options(

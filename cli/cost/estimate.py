@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from cli.cost.prices import Figure, RegionPrices
+from cli.cost.prices import Figure, RegionPrices, natural_key
 from cli.plan import Plan, PlannedResource
 from stacks.errors import InputError
 
@@ -128,7 +128,7 @@ class Estimate:
 
     def figures(self) -> tuple[Figure, ...]:
         seen = {i.figure.key: i.figure for r in self.resources for i in r.items}
-        return tuple(seen[k] for k in sorted(seen))
+        return tuple(seen[k] for k in sorted(seen, key=natural_key))
 
     def to_dict(self) -> dict[str, Any]:
         return {

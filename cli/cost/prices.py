@@ -114,6 +114,13 @@ class PriceTable:
         return self.regions[name]
 
 
+def natural_key(key: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort ``plans[10]`` after ``plans[9]``: digit runs compare as numbers."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", key)
+    )
+
+
 def load_prices(user_file: Path | None = None, replace: bool = False) -> PriceTable:
     """The shipped table, with ``user_file`` merged over it (or replacing it)."""
     from stacks.yaml_files import read_yaml_file
