@@ -65,7 +65,7 @@ def render_preview(report: PreviewReport, console: Console, title: str, show_dif
 
     console.print(Text(title, style="bold"))
     if not report.has_changes:
-        console.print(f"No changes ({report.summary()['same']} resources unchanged).")
+        console.print(Text(f"No changes ({report.summary()['same']} resources unchanged)."))
     for step in report.changes:
         for i, line in enumerate(change_lines(step, show_diff)):
             console.print(Text(line, style=STYLES.get(step.action, "") if i == 0 else "dim"))
@@ -96,13 +96,14 @@ def render_operation(result: OperationResult, console: Console) -> None:
             )
         )
         for urn in result.protected:
-            console.print(f"  {urn}")
+            console.print(Text(f"  {urn}"))
     if result.outputs:
         render_outputs(result.outputs, console)
 
 
 def render_outputs(outputs: Mapping[str, Any], console: Console) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     if not outputs:
         console.print("No outputs.")
@@ -111,16 +112,21 @@ def render_outputs(outputs: Mapping[str, Any], console: Console) -> None:
     table.add_column("OUTPUT", no_wrap=True)
     table.add_column("VALUE")
     for name, value in sorted(outputs.items()):
-        table.add_row(name, format_value(value))
+        table.add_row(Text(name), Text(format_value(value)))
     console.print(table)
 
 
 def render_stacks(rows: Sequence[Mapping[str, Any]], console: Console) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, show_edge=False, pad_edge=False)
     for column in ("ENV", "BACKEND", "LAST UPDATE"):
         table.add_column(column, no_wrap=True)
     for row in rows:
-        table.add_row(str(row["env"]), str(row["backend"] or "-"), str(row["last_update_text"]))
+        table.add_row(
+            Text(str(row["env"])),
+            Text(str(row["backend"] or "-")),
+            Text(str(row["last_update_text"])),
+        )
     console.print(table)
