@@ -1,0 +1,235 @@
+"""`llz diff`: environment vs environment, git revision vs revision, state vs state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.context import app_context
+from cli.environments import ENV
+
+if TYPE_CHECKING:
+    from cli.diffs import PlanDiff
+    from cli.plan import Plan
+    from cli.render_diff import CostDeltaLike
+
+MODES_HELP = "--from/--to, --from-state/--to-state or --from-version/--to-version"
+
+
+@click.command()
+@click.argument("envs", nargs=-1, type=ENV)
+@click.option("--from", "from_ref", metavar="REF", help="Git revision of the left side.")
+@click.option(
+    "--to", "to_ref", metavar="REF", help="Git revision of the right side [default: working tree]."
+)
+@click.option(
+    "--from-state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Left side: a `pulumi stack export` file (or an `llz plan --json` file).",
+)
+@click.option(
+    "--to-state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Right side: a `pulumi stack export` file (or an `llz plan --json` file).",
+)
+@click.option(
+    "--from-version", type=click.IntRange(min=1), help="Left side: deployment N of the stack."
+)
+@click.option(
+    "--to-version", type=click.IntRange(min=1), help="Right side: deployment M of the stack."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format (markdown: for a pull-request comment).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the output to FILE (atomically) instead of stdout.",
+)
+@click.option(
+    "--prices",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your own price file for the monthly cost change.",
+)
+@click.option("--no-cost", is_flag=True, help="Skip the monthly cost estimate.")
+def diff(
+    envs: tuple[str, ...],
+    from_ref: str | None,
+    to_ref: str | None,
+    from_state: Path | None,
+    to_state: Path | None,
+    from_version: int | None,
+    to_version: int | None,
+    fmt: str,
+    as_json: bool,
+    out: Path | None,
+    prices: Path | None,
+    no_cost: bool,
+) -> None:
+    """Compare two plans or states: what is added, removed, replaced or changed.
+
+    \b
+      llz diff staging prod                   how two environments differ
+      llz diff prod --from v1.2 --to main     plans at two git revisions
+      llz diff prod --from HEAD~1             ... and the working tree
+      llz diff prod                           HEAD vs the working tree
+      llz diff --from-state a.json --to-state b.json
+      llz diff prod --from-version 12 --to-version 14   (needs the Pulumi CLI)
+
+    Exit codes: 0 no differences, 2 differences found, 1 error.
+    """
+    from cli import exit_codes
+
+    ctx = app_context()
+    git = from_ref is not None or to_ref is not None
+    state = from_state is not None or to_state is not None
+    version = from_version is not None or to_version is not None
+    if git + state + version > 1:
+        raise click.UsageError(f"choose one way to compare: {MODES_HELP}")
+
+    secrets: dict[str, set[str]] = {}
+    if state:
+        left, right, labels, secrets = _states(envs, from_state, to_state)
+    elif version:
+        left, right, labels, secrets = _versions(ctx.project_dir, envs, from_version, to_version)
+    elif len(envs) == 2 and not git:
+        left, right, labels = _environments(ctx.project_dir, envs)
+    else:
+        left, right, labels = _revisions(ctx.project_dir, envs, from_ref, to_ref)
+
+    from cli.diff_engine import diff_environments, diff_plans
+
+    if labels[0] is None:  # environment vs environment
+        result = diff_environments(left, right)
+    else:
+        result = diff_plans(left, right, labels[0], str(labels[1]), changed_secrets=secrets)
+    cost, note = (None, None) if no_cost else monthly_cost(left, right, prices)
+    text = render(result, "json" if as_json else fmt, ctx.verbose, ctx.color and out is None,
+                  cost, note)
+    if out is not None:
+        from cli.output import write_output
+
+        write_output(out, text)
+    else:
+        click.echo(text, nl=False)
+    if not result.empty:
+        raise click.exceptions.Exit(exit_codes.CHANGES)
+
+
+def _environments(project_dir: Path, envs: tuple[str, ...]) -> tuple[Plan, Plan, tuple[Any, Any]]:
+    from cli.engines.offline import plan_offline
+
+    return plan_offline(project_dir, envs[0]), plan_offline(project_dir, envs[1]), (None, None)
+
+
+def _revisions(
+    project_dir: Path, envs: tuple[str, ...], from_ref: str | None, to_ref: str | None
+) -> tuple[Plan, Plan, tuple[str, str]]:
+    if len(envs) != 1:
+        raise click.UsageError(
+            "give two environments (llz diff staging prod), or one with git revisions "
+            f"(llz diff prod --from REF [--to REF]), or use {MODES_HELP}"
+        )
+    from cli.git_plans import plan_at_revision
+
+    env = envs[0]
+    left, left_label = plan_at_revision(project_dir, env, from_ref or "HEAD")
+    right, right_label = plan_at_revision(project_dir, env, to_ref)
+    return left, right, (f"{env}@{left_label}", f"{env}@{right_label}")
+
+
+def _states(
+    envs: tuple[str, ...], from_state: Path | None, to_state: Path | None
+) -> tuple[Plan, Plan, tuple[str, str], dict[str, set[str]]]:
+    if from_state is None or to_state is None:
+        raise click.UsageError("--from-state and --to-state go together")
+    if envs:
+        raise click.UsageError("state files name their stack: give no ENV with --from-state")
+    from cli.state import changed_secrets, load_plan_or_state
+
+    left, left_data = load_plan_or_state(from_state)
+    right, right_data = load_plan_or_state(to_state)
+    return left, right, (str(from_state), str(to_state)), changed_secrets(left_data, right_data)
+
+
+def _versions(
+    project_dir: Path, envs: tuple[str, ...], from_version: int | None, to_version: int | None
+) -> tuple[Plan, Plan, tuple[str, str], dict[str, set[str]]]:
+    if from_version is None or to_version is None:
+        raise click.UsageError("--from-version and --to-version go together")
+    if len(envs) != 1:
+        raise click.UsageError(
+            "give one environment: llz diff prod --from-version N --to-version M"
+        )
+    from cli.state import changed_secrets, export_state_version, plan_from_state
+
+    env = envs[0]
+    left_data = export_state_version(project_dir, env, from_version)
+    right_data = export_state_version(project_dir, env, to_version)
+    left = plan_from_state(left_data, f"{env}@version {from_version}")
+    right = plan_from_state(right_data, f"{env}@version {to_version}")
+    labels = (f"{env}@v{from_version}", f"{env}@v{to_version}")
+    return left, right, labels, changed_secrets(left_data, right_data)
+
+
+def monthly_cost(
+    left: Plan, right: Plan, prices: Path | None
+) -> tuple[CostDeltaLike | None, str | None]:
+    """The monthly cost change from the cost module, or a note saying why there is none."""
+    try:
+        from cli.cost.api import monthly_cost_delta
+    except ModuleNotFoundError as error:
+        if error.name not in ("cli.cost", "cli.cost.api"):
+            raise
+        if prices is not None:
+            raise click.UsageError(
+                "--prices: the cost module (cli.cost) is not installed"
+            ) from None
+        return None, "unavailable (the cost module cli.cost is not installed)"
+    from stacks.errors import InputError
+
+    try:
+        cost: CostDeltaLike = monthly_cost_delta(left, right, price_file=prices)
+    except InputError as error:
+        if prices is not None:
+            raise
+        return None, f"unavailable ({str(error).splitlines()[0]})"
+    return cost, None
+
+
+def render(
+    result: PlanDiff,
+    fmt: str,
+    verbose: int,
+    color: bool,
+    cost: CostDeltaLike | None,
+    note: str | None,
+) -> str:
+    from cli.render_diff import diff_to_dict, render_markdown, render_text
+
+    if fmt == "json":
+        from cli.output import to_json
+
+        return to_json(diff_to_dict(result, cost, note))
+    if fmt == "markdown":
+        return render_markdown(result, cost, note)
+    import io
+
+    from rich.console import Console
+
+    console = Console(
+        record=True, force_terminal=color, no_color=not color, highlight=False, width=120,
+        soft_wrap=True,
+        file=io.StringIO(),
+    )
+    render_text(result, console, verbose, cost, note)
+    return console.export_text(styles=color)
+
