@@ -10,22 +10,32 @@ from stacks.errors import InputError
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory + rename."""
+    """Write ``data`` to ``path`` through a temporary file in the same directory + rename.
+
+    A crash or an error at any point leaves the previous file as it was and no temporary
+    file behind. An OS error (disk full, no permission) becomes an InputError naming the path.
+    """
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InputError.single(str(path), "", f"directory {directory} does not exist")
     if path.is_dir():
         raise InputError.single(str(path), "", "is a directory")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError.single(str(path), "", f"cannot be written ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or type(exc).__name__
+            raise InputError.single(str(path), "", f"cannot be written ({reason})") from None
         raise
 
 
