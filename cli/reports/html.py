@@ -8,7 +8,7 @@ justification, the rules checked, the diff, a topology picture and the resource 
 The file loads nothing: inline CSS and SVG, no URL, and a Content-Security-Policy of
 ``default-src 'none'`` that admits only the report's own style and script by their SHA-256
 hashes. Jinja2 autoescapes every value; the SVG escapes its own text. Output depends only on
-the inputs when ``generated_at`` is given.
+the inputs (the report holds a timestamp only when ``generated_at`` is given).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from cli.diffs import Action, PlanDiff
@@ -126,16 +125,18 @@ def _inventory(plan: Plan) -> list[dict[str, Any]]:
 
 def _verdict(result: AuditResult) -> str:
     blocking = len(result.blocking)
+    suppressed = len(result.suppressed)
+    note = f" ({suppressed} suppressed)" if suppressed else ""
     if blocking:
-        return f"FAIL: {blocking} mandatory finding(s) block this change"
+        return f"FAIL: {blocking} mandatory finding(s) block this change{note}"
     advisory = len(result.active)
     if advisory:
-        return f"PASS with {advisory} advisory finding(s)"
-    return "PASS: no findings"
+        return f"PASS with {advisory} advisory finding(s){note}"
+    return f"PASS: no findings{note}"
 
 
 def report_context(
-    result: AuditResult, plan: Plan, diff: PlanDiff | None, generated_at: str
+    result: AuditResult, plan: Plan, diff: PlanDiff | None, generated_at: str | None
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data (tests and other formats may reuse it)."""
     findings = [
@@ -186,7 +187,11 @@ def render_html(
     diff: PlanDiff | None = None,
     generated_at: str | None = None,
 ) -> str:
-    """The auditors' report as one self-contained HTML document."""
+    """The auditors' report as one self-contained HTML document.
+
+    The page shows ``generated_at`` when given and holds no clock reading otherwise, so the
+    same inputs always give the same bytes (archives are content-addressed).
+    """
     import jinja2
     from markupsafe import Markup
 
@@ -199,8 +204,6 @@ def render_html(
         keep_trailing_newline=True,
     )
     env.filters["csp_hash"] = csp_hash
-    if generated_at is None:
-        generated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     context = report_context(result, plan, diff, generated_at)
     # The SVG builder escapes every text and attribute it writes; mark it safe here only.
     context["topology"] = Markup(topology_svg(plan))
