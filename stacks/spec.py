@@ -111,9 +111,19 @@ class Model(BaseModel):
 class Tags(Model):
     """Tags put on every taggable resource (env and system are added by the components)."""
 
-    owner: Text
-    cost_center: Text
-    extra: dict[Text, Text] = Field(default_factory=dict)
+    owner: Text = Field(
+        description="Team that owns the landing zone; tagged as owner on every taggable resource.",
+    )
+    cost_center: Text = Field(
+        description="Cost centre the resources are charged to; tagged as cost-center.",
+    )
+    extra: dict[Text, Text] = Field(
+        default_factory=dict,
+        description=(
+            "Further tags for every taggable resource. The keys env, system, owner and "
+            "cost-center are reserved: the components set them."
+        ),
+    )
 
     @field_validator("extra")
     @classmethod
@@ -130,10 +140,27 @@ class Tags(Model):
 class NetworkSpec(Model):
     """The VPC: one app-tier and one data-tier vSwitch in each zone."""
 
-    vpc_cidr: PrivateCidr
-    zones: tuple[Zone, ...] = Field(min_length=2, max_length=3)
-    app_cidrs: tuple[PrivateCidr, ...]
-    data_cidrs: tuple[PrivateCidr, ...]
+    vpc_cidr: PrivateCidr = Field(description="The VPC's private (RFC 1918) address range.")
+    zones: tuple[Zone, ...] = Field(
+        min_length=2, max_length=3,
+        description=(
+            "Two or three distinct zones of alicloud:region (e.g. cn-shanghai-e). App "
+            "servers, the load balancer, RDS and Redis use the first two; with three zones "
+            "MongoDB spreads over all three."
+        ),
+    )
+    app_cidrs: tuple[PrivateCidr, ...] = Field(
+        description=(
+            "App-tier vSwitch CIDRs, one per zone in the order of zones; inside vpcCidr and "
+            "not overlapping any other vSwitch."
+        ),
+    )
+    data_cidrs: tuple[PrivateCidr, ...] = Field(
+        description=(
+            "Data-tier vSwitch CIDRs, one per zone in the order of zones; inside vpcCidr and "
+            "not overlapping any other vSwitch."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check_layout(self) -> NetworkSpec:
@@ -159,8 +186,13 @@ class NetworkSpec(Model):
 class CertificateSpec(Model):
     """An HTTPS server certificate; its private key is the secret ``llz:tlsPrivateKey``."""
 
-    name: Name
-    public_key: Text
+    name: Name = Field(description="Name of the server certificate on the load balancer.")
+    public_key: Text = Field(
+        description=(
+            "The PEM certificate (chain) the https listeners present; its private key is the "
+            "secret llz:tlsPrivateKey."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check_pem(self) -> CertificateSpec:
@@ -184,27 +216,86 @@ MODERN_TLS_POLICIES: frozenset[str] = frozenset(
 class IngressSpec(Model):
     """The one way in: a load balancer bound to an Elastic IP."""
 
-    office_cidrs: tuple[OfficeCidr, ...] = Field(min_length=1)
+    office_cidrs: tuple[OfficeCidr, ...] = Field(
+        min_length=1,
+        description=(
+            "Office ranges allowed to reach the systems (each listener's white-list ACL) "
+            "unless a system sets its own allowedCidrs; 0.0.0.0/0 is refused."
+        ),
+    )
     load_balancer_spec: Literal[
         "slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium",
         "slb.s3.large",
-    ] = "slb.s2.small"
-    tls_cipher_policy: TlsCipherPolicy = "tls_cipher_policy_1_2_strict_with_1_3"
-    certificate: CertificateSpec | None = None
+    ] = Field(
+        "slb.s2.small",
+        description="Classic Load Balancer specification (capacity) of the one load balancer.",
+    )
+    tls_cipher_policy: TlsCipherPolicy = Field(
+        "tls_cipher_policy_1_2_strict_with_1_3",
+        description=(
+            "TLS cipher policy of the https listeners; the tls_cipher_policy_1_2_strict* "
+            "policies are the modern ones the audit expects."
+        ),
+    )
+    certificate: CertificateSpec | None = Field(
+        None,
+        description="Server certificate for https systems; required when any system uses https.",
+    )
 
 
 class SystemSpec(Model):
     """One internal system published through the load balancer."""
 
-    name: Name
-    description: Text
-    protocol: Literal["https", "http", "tcp"]
-    listener_port: Port
-    backend_port: Port
-    health_check_path: StrictStr | None = None
-    allowed_cidrs: tuple[OfficeCidr, ...] | None = None
-    redirect_http_port: Port | None = None
-    database: StrictBool = False
+    name: Name = Field(
+        description=(
+            "System name (unique): used in resource names, tags, the "
+            "database and account names."
+        ),
+    )
+    description: Text = Field(description="What the system is, for people.")
+    protocol: Literal["https", "http", "tcp"] = Field(
+        description=(
+            "Listener protocol. https needs ingress.certificate and llz:tlsPrivateKey; tcp "
+            "passes client addresses through to the app tier."
+        ),
+    )
+    listener_port: Port = Field(
+        description=(
+            "Port the load balancer listens on for this system (unique across systems and "
+            "redirect ports)."
+        ),
+    )
+    backend_port: Port = Field(
+        description="Port of the system on the app servers (the server group's port).",
+    )
+    health_check_path: StrictStr | None = Field(
+        None,
+        description=(
+            "HTTP path the load balancer health-checks; required for http and https, not "
+            "allowed for tcp."
+        ),
+    )
+    allowed_cidrs: tuple[OfficeCidr, ...] | None = Field(
+        None,
+        description=(
+            "Office ranges allowed to this system; defaults to ingress.officeCidrs. 0.0.0.0/0"
+            " is refused."
+        ),
+    )
+    redirect_http_port: Port | None = Field(
+        None,
+        description=(
+            "https systems only: an extra http listener on this port that redirects to "
+            "listenerPort."
+        ),
+    )
+    database: StrictBool = Field(
+        False,
+        description=(
+            "Give the system its own RDS database and account (password "
+            "generated and kept secret)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check_listener(self) -> SystemSpec:
@@ -235,19 +326,53 @@ BANDWIDTH_CHARGE_TYPES: tuple[str, ...] = (
 
 
 class BandwidthPackageSpec(Model):
-    charge_type: PackageChargeType = "PayByBandwidth"
-    bandwidth_mbps: Annotated[StrictInt, Field(ge=2, le=5000)]
+    charge_type: PackageChargeType = Field(
+        "PayByBandwidth",
+        description=(
+            "Billing of the shared bandwidth package: by bandwidth or by "
+            "the 95th percentile (PayBy95)."
+        ),
+    )
+    bandwidth_mbps: Annotated[StrictInt, Field(ge=2, le=5000)] = Field(
+        description="Bandwidth of the shared package in Mbps; at least bandwidth.maxMbps.",
+    )
 
 
 class BandwidthSpec(Model):
     """Pay-as-you-go internet bandwidth for the ingress EIP."""
 
-    mode: Literal["eip", "sharedPackage"] = "eip"
-    eip_charge_type: EipChargeType = "PayByTraffic"
-    max_mbps: Annotated[StrictInt, Field(ge=1, le=500)]
-    package: BandwidthPackageSpec | None = None
-    expected_monthly_egress_gb: Annotated[float, Field(ge=0, le=10_000_000, strict=False)] = 0
-    expected_peak_mbps: Annotated[StrictInt, Field(ge=0, le=100_000)] = 0
+    mode: Literal["eip", "sharedPackage"] = Field(
+        "eip",
+        description=(
+            "eip: the EIP is billed by itself; sharedPackage: the EIP joins a shared "
+            "bandwidth package (needs package)."
+        ),
+    )
+    eip_charge_type: EipChargeType = Field(
+        "PayByTraffic",
+        description="How the EIP is billed in mode eip (pay-as-you-go by traffic or by bandwidth).",
+    )
+    max_mbps: Annotated[StrictInt, Field(ge=1, le=500)] = Field(
+        description=(
+            "Bandwidth cap of the EIP in Mbps (at most 200 when billed PayByTraffic); the "
+            "bandwidth alarm fires at monitoring.bandwidthPercent of it."
+        ),
+    )
+    package: BandwidthPackageSpec | None = Field(
+        None,
+        description=(
+            "The shared bandwidth package; required with mode "
+            "sharedPackage, not allowed with mode eip."
+        ),
+    )
+    expected_monthly_egress_gb: Annotated[float, Field(ge=0, le=10_000_000, strict=False)] = Field(
+        0,
+        description="Expected internet egress per month in GB, for the cost estimate.",
+    )
+    expected_peak_mbps: Annotated[StrictInt, Field(ge=0, le=100_000)] = Field(
+        0,
+        description="Expected peak bandwidth in Mbps, for the cost estimate.",
+    )
 
     @model_validator(mode="after")
     def _check_mode(self) -> BandwidthSpec:
@@ -275,17 +400,54 @@ class BandwidthSpec(Model):
 class DatabaseSpec(Model):
     """RDS MySQL, HighAvailability: primary and standby in different zones."""
 
-    engine_version: Literal["5.7", "8.0"] = "8.0"
-    instance_class: Annotated[StrictStr, Field(pattern=r"^mysql\.[a-z0-9.]+$")]
-    storage_gb: Annotated[StrictInt, Field(ge=20, le=32000)]
-    storage_type: Literal["cloud_essd", "cloud_essd2", "cloud_essd3", "local_ssd"] = "cloud_essd"
-    zones: tuple[Zone, Zone] | None = None
-    allowed_cidrs: tuple[Cidr, ...] | None = None
-    backup_retention_days: Annotated[StrictInt, Field(ge=7, le=730)] = 7
-    backup_periods: tuple[Weekday, ...] = _WEEKDAYS
-    backup_time: StrictStr = "02:00Z-03:00Z"
-    sql_audit_retention_days: Literal[30, 180, 365, 1095, 1825] = 30
-    tde: StrictBool = False
+    engine_version: Literal["5.7", "8.0"] = Field(
+        "8.0",
+        description="MySQL version of the RDS instance.",
+    )
+    instance_class: Annotated[StrictStr, Field(pattern=r"^mysql\.[a-z0-9.]+$")] = Field(
+        description="RDS instance class, e.g. mysql.n2.medium.2c.",
+    )
+    storage_gb: Annotated[StrictInt, Field(ge=20, le=32000)] = Field(
+        description="Storage in GB, a multiple of 5.",
+    )
+    storage_type: Literal["cloud_essd", "cloud_essd2", "cloud_essd3", "local_ssd"] = Field(
+        "cloud_essd",
+        description="RDS storage type.",
+    )
+    zones: tuple[Zone, Zone] | None = Field(
+        None,
+        description=(
+            "Primary and standby zones: two different zones of "
+            "network.zones; defaults to the first two."
+        ),
+    )
+    allowed_cidrs: tuple[Cidr, ...] | None = Field(
+        None,
+        description=(
+            "IP whitelist; defaults to the app-tier CIDRs. Only ranges inside the app tier "
+            "are accepted (never 0.0.0.0/0)."
+        ),
+    )
+    backup_retention_days: Annotated[StrictInt, Field(ge=7, le=730)] = Field(
+        7,
+        description="Days backups are kept (prod: at least 30).",
+    )
+    backup_periods: tuple[Weekday, ...] = Field(
+        _WEEKDAYS,
+        description="Weekdays on which backups run.",
+    )
+    backup_time: StrictStr = Field(
+        "02:00Z-03:00Z",
+        description="Backup window, one hour in UTC, like 02:00Z-03:00Z.",
+    )
+    sql_audit_retention_days: Literal[30, 180, 365, 1095, 1825] = Field(
+        30,
+        description="Days the SQL audit log is kept (prod: at least 180).",
+    )
+    tde: StrictBool = Field(
+        False,
+        description="Transparent data encryption (needs a KMS key in the region).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> DatabaseSpec:
@@ -300,11 +462,25 @@ class DatabaseSpec(Model):
 class CacheSpec(Model):
     """Redis master-replica with a secondary zone."""
 
-    engine_version: Literal["5.0", "6.0", "7.0"] = "7.0"
-    instance_class: Annotated[StrictStr, Field(pattern=r"^redis\.[a-z0-9.]+$")]
-    allowed_cidrs: tuple[Cidr, ...] | None = None
-    backup_periods: tuple[Weekday, ...] = _WEEKDAYS
-    backup_time: StrictStr = "03:00Z-04:00Z"
+    engine_version: Literal["5.0", "6.0", "7.0"] = Field("7.0", description="Redis version.")
+    instance_class: Annotated[StrictStr, Field(pattern=r"^redis\.[a-z0-9.]+$")] = Field(
+        description="Redis instance class (master-replica), e.g. redis.master.small.default.",
+    )
+    allowed_cidrs: tuple[Cidr, ...] | None = Field(
+        None,
+        description=(
+            "IP whitelist; defaults to the app-tier CIDRs. Only ranges inside the app tier "
+            "are accepted (never 0.0.0.0/0)."
+        ),
+    )
+    backup_periods: tuple[Weekday, ...] = Field(
+        _WEEKDAYS,
+        description="Weekdays on which backups run.",
+    )
+    backup_time: StrictStr = Field(
+        "03:00Z-04:00Z",
+        description="Backup window, one hour in UTC, like 03:00Z-04:00Z.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> CacheSpec:
@@ -315,14 +491,42 @@ class CacheSpec(Model):
 class DocumentStoreSpec(Model):
     """MongoDB replica set."""
 
-    engine_version: Literal["4.4", "5.0", "6.0", "7.0"] = "6.0"
-    instance_class: Annotated[StrictStr, Field(pattern=r"^(dds|mdb)\.[a-z0-9.]+$")]
-    storage_gb: Annotated[StrictInt, Field(ge=10, le=3000)]
-    replication_factor: Literal[1, 3, 5, 7] = 3
-    allowed_cidrs: tuple[Cidr, ...] | None = None
-    backup_retention_days: Annotated[StrictInt, Field(ge=7, le=730)] = 7
-    backup_periods: tuple[Weekday, ...] = _WEEKDAYS
-    backup_time: StrictStr = "04:00Z-05:00Z"
+    engine_version: Literal["4.4", "5.0", "6.0", "7.0"] = Field(
+        "6.0",
+        description="MongoDB version.",
+    )
+    instance_class: Annotated[StrictStr, Field(pattern=r"^(dds|mdb)\.[a-z0-9.]+$")] = Field(
+        description="MongoDB instance class, e.g. dds.mongo.mid.",
+    )
+    storage_gb: Annotated[StrictInt, Field(ge=10, le=3000)] = Field(
+        description="Storage in GB, a multiple of 10.",
+    )
+    replication_factor: Literal[1, 3, 5, 7] = Field(
+        3,
+        description=(
+            "Replica-set members; 1 (a single node) is refused when "
+            "network.zones has three zones."
+        ),
+    )
+    allowed_cidrs: tuple[Cidr, ...] | None = Field(
+        None,
+        description=(
+            "IP whitelist; defaults to the app-tier CIDRs. Only ranges inside the app tier "
+            "are accepted (never 0.0.0.0/0)."
+        ),
+    )
+    backup_retention_days: Annotated[StrictInt, Field(ge=7, le=730)] = Field(
+        7,
+        description="Days backups are kept.",
+    )
+    backup_periods: tuple[Weekday, ...] = Field(
+        _WEEKDAYS,
+        description="Weekdays on which backups run.",
+    )
+    backup_time: StrictStr = Field(
+        "04:00Z-05:00Z",
+        description="Backup window, one hour in UTC, like 04:00Z-05:00Z.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> DocumentStoreSpec:
@@ -335,19 +539,31 @@ class DocumentStoreSpec(Model):
 class AppServersSpec(Model):
     """ECS instances spread over the app-tier zones."""
 
-    instance_type: Annotated[StrictStr, Field(pattern=r"^ecs\.[a-z0-9-]+\.[a-z0-9]+$")]
-    image_id: Text
-    count_per_zone: Annotated[StrictInt, Field(ge=1, le=20)] = 1
-    system_disk_gb: Annotated[StrictInt, Field(ge=20, le=2048)] = 40
-    disk_category: Literal["cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto"] = (
-        "cloud_essd"
+    instance_type: Annotated[StrictStr, Field(pattern=r"^ecs\.[a-z0-9-]+\.[a-z0-9]+$")] = Field(
+        description="ECS instance type of the app servers, e.g. ecs.g7.large.",
     )
-    key_pair_name: StrictStr | None = None
+    image_id: Text = Field(description="Image the app servers boot from.")
+    count_per_zone: Annotated[StrictInt, Field(ge=1, le=20)] = Field(
+        1,
+        description="App servers in each zone of network.zones.",
+    )
+    system_disk_gb: Annotated[StrictInt, Field(ge=20, le=2048)] = Field(
+        40,
+        description="System disk size in GB (disks are always encrypted).",
+    )
+    disk_category: Literal["cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto"] = Field(
+        "cloud_essd",
+        description="System disk category.",
+    )
+    key_pair_name: StrictStr | None = Field(
+        None,
+        description="SSH key pair for the servers; none when unset.",
+    )
 
 
 class ContactSpec(Model):
-    name: Name
-    email: StrictStr
+    name: Name = Field(description="Contact name (unique within contacts).")
+    email: StrictStr = Field(description="E-mail address the alarms are sent to.")
 
     @model_validator(mode="after")
     def _check(self) -> ContactSpec:
@@ -359,15 +575,43 @@ class ContactSpec(Model):
 class MonitoringSpec(Model):
     """CloudMonitor alarms and who they page."""
 
-    contact_group: Name
-    contacts: tuple[ContactSpec, ...] = Field(min_length=1)
-    bandwidth_percent: Percent = 80
-    rds_cpu_percent: Percent = 80
-    rds_storage_percent: Percent = 85
-    rds_connections_percent: Percent = 80
-    redis_memory_percent: Percent = 85
-    mongodb_cpu_percent: Percent = 80
-    mongodb_storage_percent: Percent = 85
+    contact_group: Name = Field(
+        description="Name of the CloudMonitor contact group the alarms page.",
+    )
+    contacts: tuple[ContactSpec, ...] = Field(
+        min_length=1,
+        description=(
+            "People in the contact group (names unique); with llz:alarmWebhook set, each also"
+            " gets the DingTalk webhook."
+        ),
+    )
+    bandwidth_percent: Percent = Field(
+        80,
+        description=(
+            "Alarm when EIP outbound bandwidth exceeds this percentage of bandwidth.maxMbps."
+        ),
+    )
+    rds_cpu_percent: Percent = Field(80, description="Alarm threshold for RDS CPU usage (percent).")
+    rds_storage_percent: Percent = Field(
+        85,
+        description="Alarm threshold for RDS disk usage (percent).",
+    )
+    rds_connections_percent: Percent = Field(
+        80,
+        description="Alarm threshold for RDS connection usage (percent).",
+    )
+    redis_memory_percent: Percent = Field(
+        85,
+        description="Alarm threshold for Redis memory usage (percent).",
+    )
+    mongodb_cpu_percent: Percent = Field(
+        80,
+        description="Alarm threshold for MongoDB CPU usage (percent).",
+    )
+    mongodb_storage_percent: Percent = Field(
+        85,
+        description="Alarm threshold for MongoDB disk usage (percent).",
+    )
 
     @field_validator("contacts")
     @classmethod
@@ -382,21 +626,46 @@ class MonitoringSpec(Model):
 class ProtectionSpec(Model):
     """Deletion protection on the cloud side and Pulumi ``protect`` on stateful resources."""
 
-    deletion_protection: StrictBool = False
-    protect_stateful: StrictBool = False
+    deletion_protection: StrictBool = Field(
+        False,
+        description=(
+            "Cloud-side deletion/release protection on the load balancer, EIP, bandwidth "
+            "package, RDS, Redis, MongoDB and ECS (prod: must be true)."
+        ),
+    )
+    protect_stateful: StrictBool = Field(
+        False,
+        description=(
+            "Pulumi protect on stateful resources (RDS instance and databases, Redis, "
+            "MongoDB, EIP) so no deploy can delete them (prod: must be true)."
+        ),
+    )
 
 
 class SuppressionSpec(Model):
     """One audit rule waived for one resource, with the reason recorded."""
 
-    rule: Annotated[StrictStr, Field(pattern=r"^LLZ-[A-Z]+-\d{3}$")]
-    resource: Text
-    justification: Annotated[StrictStr, Field(min_length=15)]
+    rule: Annotated[StrictStr, Field(pattern=r"^LLZ-[A-Z]+-\d{3}$")] = Field(
+        description="Audit rule id to waive, like LLZ-ENC-001.",
+    )
+    resource: Text = Field(description="Name of the resource the waiver applies to.")
+    justification: Annotated[StrictStr, Field(min_length=15)] = Field(
+        description="Why the finding is accepted (at least 15 characters); shown in audit reports.",
+    )
 
 
 class PolicySpec(Model):
-    allowed_bandwidth_charge_types: tuple[str, ...] = BANDWIDTH_CHARGE_TYPES
-    suppressions: tuple[SuppressionSpec, ...] = ()
+    allowed_bandwidth_charge_types: tuple[str, ...] = Field(
+        BANDWIDTH_CHARGE_TYPES,
+        description=(
+            "Bandwidth billing choices this environment may use (mode:chargeType); the "
+            "configured bandwidth must be one of them."
+        ),
+    )
+    suppressions: tuple[SuppressionSpec, ...] = Field(
+        (),
+        description="Audit findings waived for this environment, each with a justification.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> PolicySpec:
@@ -411,8 +680,17 @@ class PolicySpec(Model):
 class BackendSpec(Model):
     """Where the real engine keeps this stack's state (read by the CLI, not the program)."""
 
-    url: StrictStr | None = None
-    secrets_provider: StrictStr = "passphrase"
+    url: StrictStr | None = Field(
+        None,
+        description=(
+            "Pulumi state backend for this stack (file://, s3://, https://...); the CLI's "
+            "default when unset."
+        ),
+    )
+    secrets_provider: StrictStr = Field(
+        "passphrase",
+        description="Pulumi secrets provider of the stack (passphrase, or a KMS URL).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> BackendSpec:
@@ -429,25 +707,56 @@ def _check_backup_window(window: str) -> None:
 class LandingZoneSpec(Model):
     """One environment's landing zone, as validated from ``stacks/Pulumi.<env>.yaml``."""
 
-    project: Text
-    stack: Text
-    region: Annotated[StrictStr, Field(pattern=_REGION.pattern)]
-    environment: Environment
-    tags: Tags
-    network: NetworkSpec
-    ingress: IngressSpec
-    systems: tuple[SystemSpec, ...] = Field(min_length=1)
-    bandwidth: BandwidthSpec
-    database: DatabaseSpec
-    cache: CacheSpec
-    document_store: DocumentStoreSpec
-    app_servers: AppServersSpec
-    monitoring: MonitoringSpec
-    protection: ProtectionSpec = ProtectionSpec()
-    policy: PolicySpec = PolicySpec()
-    backend: BackendSpec = BackendSpec()
-    tls_private_key: SecretStr | None = None
-    alarm_webhook: SecretStr | None = None
+    project: Text = Field(description="Pulumi project name (set by the loader, not a config key).")
+    stack: Text = Field(description="Pulumi stack name (set by the loader, not a config key).")
+    region: Annotated[StrictStr, Field(pattern=_REGION.pattern)] = Field(
+        description="Alibaba Cloud region, read from alicloud:region (e.g. cn-shanghai).",
+    )
+    environment: Environment = Field(
+        description=(
+            "Which environment this stack is; prod enforces protection and retention rules."
+        ),
+    )
+    tags: Tags = Field(description="Owner and cost centre tagged on every taggable resource.")
+    network: NetworkSpec = Field(
+        description="The VPC, its zones and the app- and data-tier vSwitches.",
+    )
+    ingress: IngressSpec = Field(
+        description="The single load balancer: office allow-list, capacity, TLS.",
+    )
+    systems: tuple[SystemSpec, ...] = Field(
+        min_length=1,
+        description=(
+            "The internal systems published through the load balancer "
+            "(names and ports unique)."
+        ),
+    )
+    bandwidth: BandwidthSpec = Field(description="How the internet bandwidth of the EIP is billed.")
+    database: DatabaseSpec = Field(description="RDS MySQL, HighAvailability.")
+    cache: CacheSpec = Field(description="Redis master-replica.")
+    document_store: DocumentStoreSpec = Field(description="MongoDB replica set.")
+    app_servers: AppServersSpec = Field(description="The ECS app servers behind the load balancer.")
+    monitoring: MonitoringSpec = Field(description="CloudMonitor alarms and who they page.")
+    protection: ProtectionSpec = Field(
+        ProtectionSpec(),
+        description="Deletion protection and Pulumi protect.",
+    )
+    policy: PolicySpec = Field(
+        PolicySpec(),
+        description="Audit policy settings for this environment.",
+    )
+    backend: BackendSpec = Field(
+        BackendSpec(),
+        description="Where the real engine keeps this stack's state (read by the CLI).",
+    )
+    tls_private_key: SecretStr | None = Field(
+        None,
+        description="PEM private key of ingress.certificate; required when a system uses https.",
+    )
+    alarm_webhook: SecretStr | None = Field(
+        None,
+        description="DingTalk robot webhook URL the alarm contacts also notify.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LandingZoneSpec:
