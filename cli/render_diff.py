@@ -73,14 +73,25 @@ def money(value: Decimal, currency: str, signed: bool = False) -> str:
     return f"{sign}{value:,.2f} {currency}"
 
 
+def not_priced(cost: CostDeltaLike) -> list[str]:
+    """URNs the cost module could not price (left out of both totals), if it says so."""
+    return sorted(str(u) for u in getattr(cost, "not_priced", ()) or ())
+
+
 def cost_line(cost: CostDeltaLike) -> str:
     verb = "adds" if cost.delta > 0 else "saves" if cost.delta < 0 else "changes"
     amount = money(abs(cost.delta), cost.currency)
     tail = f"{verb} {amount} per month" if cost.delta else "no change in monthly cost"
-    return (
+    line = (
         f"Cost per month: {money(cost.left_total, cost.currency)} -> "
         f"{money(cost.right_total, cost.currency)} ({tail})"
     )
+    missing = not_priced(cost)
+    if missing:
+        names = ", ".join(_urn_name(u) for u in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        line += f"; not priced, left out of the totals: {names}{more}"
+    return line
 
 
 def _cost_rows(cost: CostDeltaLike) -> list[tuple[str, Decimal, Decimal]]:
@@ -140,6 +151,7 @@ def diff_to_dict(
                 {"urn": u, "old": _json_value(o), "new": _json_value(n)}
                 for u, o, n in sorted(cost.per_resource, key=lambda r: r[0])
             ],
+            "not_priced": not_priced(cost),
         }
     if cost_note:
         data["cost_note"] = cost_note

@@ -1,0 +1,160 @@
+"""`llz diff` through the real entry point: modes, formats, exit codes, cost line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ENVIRONMENTS, PROJECT_DIR, invoke_llz, shipped_plan
+
+
+@pytest.fixture(autouse=True)
+def cached_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped stacks' offline plans are computed once per session, not per command."""
+    import cli.engines.offline as offline
+
+    for env in ENVIRONMENTS:
+        shipped_plan(env)  # fills the session cache with the real engine
+    real = offline.plan_offline
+
+    def plan_offline(project_dir: Path, stack: str, *args: Any, **kwargs: Any) -> Any:
+        if project_dir == PROJECT_DIR and stack in ENVIRONMENTS and not args and not kwargs:
+            return shipped_plan(stack)
+        return real(project_dir, stack, *args, **kwargs)
+
+    monkeypatch.setattr(offline, "plan_offline", plan_offline)
+
+
+def test_staging_vs_prod_text() -> None:
+    result = invoke_llz(["--no-color", "diff", "staging", "prod", "--no-cost"])
+    assert result.exit_code == 2, result.output
+    out = result.stdout
+    assert out.startswith("llz diff: staging -> prod\n")
+    assert "+ vpc.CommonBandwithPackage  <env>-bandwidth-package\n" in out
+    assert "~ rds.Instance  <env>-rds-mysql\n" in out
+    assert "      protect: false -> true\n" in out
+    assert "(forces replacement)" in out
+    assert "\x1b[" not in out
+    assert "to add" in out.splitlines()[-1]
+
+
+def test_staging_vs_prod_json_is_deterministic() -> None:
+    first = invoke_llz(["diff", "staging", "prod", "--json", "--no-cost"])
+    second = invoke_llz(["diff", "staging", "prod", "--format", "json", "--no-cost"])
+    assert first.exit_code == second.exit_code == 2
+    assert first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    assert (data["left"], data["right"], data["differences"]) == ("staging", "prod", True)
+    changes = {c["name"]: c for c in data["changes"]}
+    package = changes["<env>-bandwidth-package"]
+    assert package["action"] == "add"
+    assert {"path": "internetChargeType", "old": None, "new": "PayBy95",
+            "forces_replacement": False} in package["properties"]
+    assert sum(data["summary"].values()) == len(data["changes"])
+
+
+def test_no_differences_is_exit_0() -> None:
+    result = invoke_llz(["diff", "dev", "dev", "--json", "--no-cost"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changes"] == []
+
+
+def test_markdown_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "comment.md"
+    result = invoke_llz(["diff", "staging", "prod", "--format", "markdown", "--out", str(out),
+                         "--no-cost"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert f"wrote {out}" in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("### llz diff: <code>staging</code> → <code>prod</code>")
+    assert "| ~ change | <code>&lt;env&gt;-rds-mysql</code> | rds.Instance |" in text
+    assert "<code>protect</code>: <code>false -&gt; true</code>" in text
+    assert not list(tmp_path.glob(".comment.md.*"))  # atomic write leaves no temp file
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["diff"], "give two environments"),
+        (["diff", "dev", "staging", "prod"], "give two environments"),
+        (["diff", "prod", "--from", "HEAD", "--from-state", "x.json"], "choose one way"),
+        (["diff", "--from-state", "x.json"], "--from-state and --to-state go together"),
+        (["diff", "prod", "--from-version", "2"], "--from-version and --to-version go together"),
+        (["diff", "qa", "prod"], "unknown environment 'qa'"),
+        (["diff", "prod", "--from", "no-such-ref"], "no-such-ref: unknown revision"),
+    ],
+)
+def test_errors_are_exit_1(args: list[str], message: str) -> None:
+    result = invoke_llz(args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+@dataclass(frozen=True)
+class FakeDelta:
+    currency: str
+    left_total: Decimal
+    right_total: Decimal
+    delta: Decimal
+    per_resource: tuple[tuple[str, Decimal, Decimal], ...]
+    not_priced: tuple[str, ...] = ()
+
+
+def fake_cost_module(monkeypatch: pytest.MonkeyPatch, calls: list[Any]) -> None:
+    module = types.ModuleType("cli.cost.api")
+
+    def monthly_cost_delta(left: Any, right: Any, price_file: Path | None = None) -> FakeDelta:
+        calls.append((left.stack, right.stack, price_file))
+        return FakeDelta("CNY", Decimal("100"), Decimal("250.5"), Decimal("150.5"),
+                         (("urn:pulumi:<env>::llz::t::<env>-db", Decimal("100"),
+                           Decimal("250.5")),), ("urn:pulumi:<env>::llz::t::<env>-odd",))
+
+    module.monthly_cost_delta = monthly_cost_delta  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cli.cost.api", module)
+
+
+def test_cost_per_month_in_every_format(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[Any] = []
+    fake_cost_module(monkeypatch, calls)
+    prices = tmp_path / "prices.yaml"
+    text = invoke_llz(["--no-color", "diff", "dev", "prod", "--prices", str(prices)])
+    assert calls == [("dev", "prod", prices)]
+    assert ("Cost per month: 100.00 CNY -> 250.50 CNY (adds 150.50 CNY per month); "
+            "not priced, left out of the totals: <env>-odd" in text.stdout)
+    data = json.loads(invoke_llz(["diff", "dev", "prod", "--json"]).stdout)
+    assert data["cost"]["delta_monthly"] == "150.5"
+    assert data["cost"]["per_resource"][0]["new"] == "250.5"
+    assert data["cost"]["not_priced"] == ["urn:pulumi:<env>::llz::t::<env>-odd"]
+    markdown = invoke_llz(["diff", "dev", "prod", "--format", "markdown"]).stdout
+    assert "| <code>&lt;env&gt;-db</code> | 100.00 | 250.50 | +150.50 |" in markdown
+
+
+def test_cost_unavailable_is_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cli.cost.api", None)
+    result = invoke_llz(["--no-color", "diff", "dev", "dev"])
+    assert result.exit_code == 0, result.output
+    assert "Cost per month: unavailable (the cost module cli.cost is not installed)" in (
+        result.stdout
+    )
+    data = json.loads(invoke_llz(["diff", "dev", "dev", "--json"]).stdout)
+    assert data["cost"] is None and "unavailable" in data["cost_note"]
+
+
+def test_real_cost_module_prices_the_difference() -> None:
+    pytest.importorskip("cli.cost.api")
+    data = json.loads(invoke_llz(["diff", "staging", "prod", "--json"]).stdout)
+    cost = data["cost"]
+    assert cost["currency"] == "CNY"
+    assert Decimal(cost["right_monthly"]) - Decimal(cost["left_monthly"]) == Decimal(
+        cost["delta_monthly"]
+    )
+    assert Decimal(cost["delta_monthly"]) > 0  # prod is bigger than staging
