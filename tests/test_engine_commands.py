@@ -386,15 +386,15 @@ def test_stacks_with_history(fake_engine: FakeFactory) -> None:
     rows = {r["env"]: r for r in json.loads(result.stdout)["stacks"]}
     assert rows["dev"]["status"] == "deployed"
     assert rows["dev"]["last_update"] == {"kind": "update", "result": "succeeded",
-                                          "start_time": "2026-11-24T20:00:00",
-                                          "end_time": "2026-11-24T20:03:07"}
+                                          "start_time": "2026-11-24T20:00:00Z",
+                                          "end_time": "2026-11-24T20:03:07Z"}
     assert dev.kwargs("history") == {"page_size": 1, "show_secrets": False}
     assert rows["staging"]["status"] == "never deployed"
     assert rows["prod"]["status"] == "unknown"
     assert "backend unreachable" in rows["prod"]["note"]
     assert all(not r.create for r in fake_engine.requests)
     text = invoke_llz(["stacks"])
-    assert "2026-11-24T20:03:07 update succeeded" in text.stdout
+    assert "2026-11-24T20:03:07Z update succeeded" in text.stdout
 
 
 # ---------------------------------------------------------------- secrets never leak

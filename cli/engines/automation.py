@@ -15,6 +15,7 @@ Invariants kept here, whatever the caller asks:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -436,6 +437,8 @@ def _operation(
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
+    if getattr(value, "tzinfo", False) is None:  # the Automation API parses UTC times naive
+        return f"{value.isoformat()}Z"
     iso = getattr(value, "isoformat", None)
     return str(iso()) if callable(iso) else str(value)
 
@@ -449,7 +452,7 @@ def engine_errors(
 ) -> Iterator[None]:
     """Turn the Automation API's errors into one EngineError line (secrets never shown:
     the engine masks them, and exception input values are never included)."""
-    from pulumi.automation import CommandError, StackNotFoundError
+    from pulumi.automation import CommandError, InvalidVersionError, StackNotFoundError
 
     try:
         yield
@@ -460,6 +463,13 @@ def engine_errors(
         ) from None
     except CommandError as error:
         raise EngineError(f"{what} failed: {describe_failure(error, collector)}") from None
+    except InvalidVersionError as error:
+        raise EngineError(f"{what} failed: unsupported Pulumi CLI ({error})") from None
+    except json.JSONDecodeError:  # the CLI's JSON could not be read; its text is not repeated
+        raise EngineError(f"{what} failed: the Pulumi CLI gave unreadable output") from None
+    except RuntimeError as error:  # e.g. "summary event never found"
+        detail = describe_failure(error, collector) if collector and collector.errors else error
+        raise EngineError(f"{what} failed: {detail}") from None
 
 
 def describe_failure(error: Exception, collector: EventCollector | None) -> str:
