@@ -1,0 +1,140 @@
+"""Break-even arithmetic and the ranking of bandwidth options, against hand-computed cases."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from cli.cost.bandwidth import Option, build_options, crossings, decide, switches
+from cli.cost.estimate import Usage
+from cli.cost.prices import DataTransferPlan, Figure, RegionPrices
+
+
+def fig(key: str, value: str) -> Figure:
+    return Figure(key, D(value), "test", "2026-11-24")
+
+
+def prices(
+    per_gb: str = "0.8", free: str = "20", plans: dict[int, str] | None = None
+) -> RegionPrices:
+    figures = {
+        "eip": {
+            "configFeePerHour": fig("cfg", "0.02"),
+            "payByTraffic": {"perGb": fig("perGb", per_gb), "freeGbPerMonth": fig("free", free)},
+            "payByBandwidth": {
+                "firstFiveMbpsPerMbpsMonth": fig("first5", "30"),
+                "abovePerMbpsMonth": fig("above", "100"),
+            },
+        },
+        "sharedPackage": {
+            "payByBandwidth": {"perMbpsMonth": fig("pkg", "90")},
+            "payBy95": {"perMbpsMonth": fig("p95", "60")},
+        },
+    }
+    plan_list = tuple(
+        DataTransferPlan(D(size), fig(f"plan{size}", price))
+        for size, price in sorted((plans or {}).items())
+    )
+    return RegionPrices("cn-test", "CNY", figures, plan_list)
+
+
+def option(key: str, fixed: str, rate: str = "0", allowance: str = "0") -> Option:
+    return Option(key, key, D(fixed), D(rate), D(allowance), ())
+
+
+def test_fixed_against_metered_break_even() -> None:
+    # 0.8 * (T - 20) = 600  ->  T = 20 + 600 / 0.8 = 770
+    traffic = option("traffic", "0", "0.8", "20")
+    fixed = option("fixed", "600")
+    assert crossings(traffic, fixed) == [D("770.00")]
+    assert crossings(fixed, traffic) == [D("770.00")]
+
+
+def test_plan_against_pay_by_traffic_break_even() -> None:
+    # plan 100 GB for 70: 0.8 * (T - 20) = 70 -> T = 107.5 (inside [20, 120])
+    traffic = option("traffic", "0", "0.8", "20")
+    plan = option("plan", "70", "0.8", "120")
+    assert crossings(traffic, plan) == [D("107.50")]
+
+
+def test_plan_that_never_pays_off() -> None:
+    # 100 GB for 90 at 0.8/GB: saving at most 80 < 90, so no break-even
+    traffic = option("traffic", "0", "0.8", "0")
+    plan = option("plan", "90", "0.8", "100")
+    assert crossings(traffic, plan) == []
+
+
+def test_two_fixed_options_never_cross() -> None:
+    assert crossings(option("a", "10"), option("b", "20")) == []
+
+
+def test_options_for_a_peak_of_12_mbps() -> None:
+    options = {o.key: o for o in build_options(prices(plans={100: "60"}), Usage(D(500), D(12)))}
+    # EIP pay-by-bandwidth: 5 * 30 + 7 * 100 = 850
+    assert options["eip:PayByBandwidth"].fixed == D(850)
+    # shared package pay-by-bandwidth: 12 * 90 = 1080
+    assert options["sharedPackage:PayByBandwidth"].fixed == D(1080)
+    # 95th percentile: max(12, 20% of 12) * 60 = 720
+    assert options["sharedPackage:PayBy95"].fixed == D(720)
+    # pay-by-traffic at 500 GB: (500 - 20) * 0.8 = 384; with a 100 GB plan: 60 + 380 * 0.8
+    assert options["eip:PayByTraffic"].cost(D(500)) == D("384.0")
+    assert options["eip:PayByTraffic+plan:100GB"].cost(D(500)) == D("364.0")
+
+
+def test_pay_by_95_bills_at_least_the_minimum_ratio() -> None:
+    options = {o.key: o for o in build_options(prices(), Usage(D(10), D(10)), package_mbps=D(200))}
+    # max(10, 20% of 200 = 40) * 60 = 2400
+    assert options["sharedPackage:PayBy95"].fixed == D(2400)
+
+
+def test_ranking_and_verdict_at_low_traffic() -> None:
+    decision = decide(prices(plans={100: "60"}), Usage(D(60), D(10)), "sharedPackage:PayBy95")
+    ranking = [o.key for o in decision.ranking()]
+    assert ranking[0] == "eip:PayByTraffic"  # (60 - 20) * 0.8 = 32
+    assert decision.monthly(decision.cheapest) == D("32.00")
+    assert not decision.configured_is_cheapest
+    # 95th percentile: 10 * 60 = 600 -> saving 568
+    assert decision.saving == D("568.00")
+
+
+def test_ranking_at_high_traffic_prefers_fixed_bandwidth() -> None:
+    # 20 000 GB: traffic costs 15 984; 95th percentile at 100 Mbps costs 6 000
+    decision = decide(prices(), Usage(D(20000), D(100)), "sharedPackage:PayBy95")
+    assert decision.cheapest.key == "sharedPackage:PayBy95"
+    assert decision.configured_is_cheapest
+    assert decision.saving == 0
+
+
+def test_traffic_option_is_infeasible_above_200_mbps() -> None:
+    decision = decide(prices(), Usage(D(10), D(300)), "eip:PayByTraffic")
+    traffic = next(o for o in decision.options if o.key == "eip:PayByTraffic")
+    assert not traffic.feasible
+    assert decision.cheapest.key != "eip:PayByTraffic"
+
+
+def test_break_evens_are_explained_with_the_formula() -> None:
+    decision = decide(prices(), Usage(D(60), D(10)), "eip:PayByTraffic")
+    found = {(b.left, b.right): b for b in decision.break_evens}
+    be = found[("eip:PayByTraffic", "sharedPackage:PayBy95")]
+    # 10 Mbps at 60 = 600: T = 20 + 600 / 0.8 = 770
+    assert be.traffic_gb == D("770.00")
+    assert be.explanation == "T = 20 + (600 - 0) / 0.8 = 770.00 GB"
+    none = found[("eip:PayByBandwidth", "sharedPackage:PayByBandwidth")]
+    assert none.traffic_gb is None and none.explanation.startswith("none")
+
+
+def test_switches_follow_the_cheapest_option() -> None:
+    # traffic -> plan 100 (60) at 20 + 60/0.8 = 95; plan -> 95th (600) at 120 + 540/0.8 = 795
+    opts = build_options(prices(plans={100: "60"}), Usage(D(60), D(10)))
+    found = [(s.traffic_gb, s.cheaper_below, s.cheaper_above) for s in switches(opts)]
+    assert found == [
+        (D("95.00"), "eip:PayByTraffic", "eip:PayByTraffic+plan:100GB"),
+        (D("795.00"), "eip:PayByTraffic+plan:100GB", "sharedPackage:PayBy95"),
+    ]
+
+
+@pytest.mark.parametrize("traffic", ["0", "19.99", "20"])
+def test_free_quota(traffic: str) -> None:
+    options = {o.key: o for o in build_options(prices(), Usage(D(traffic), D(1)))}
+    assert options["eip:PayByTraffic"].cost(D(traffic)) == 0

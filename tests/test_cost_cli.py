@@ -1,0 +1,188 @@
+"""`llz cost` end to end, the estimate of the shipped plans, the chart and the diff API."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cli.cost.api import CostDelta, monthly_cost_delta
+from cli.cost.bandwidth import decide
+from cli.cost.chart import render_chart
+from cli.cost.estimate import Usage, estimate, region_of
+from cli.cost.prices import load_prices
+from cli.plan import Plan
+from stacks.errors import InputError
+from tests.conftest import invoke_llz, shipped_plan
+
+
+def test_region_from_zone_ids() -> None:
+    assert region_of(shipped_plan("dev"), "dev") == "cn-shanghai"
+
+
+def test_region_missing_is_an_input_error() -> None:
+    empty = Plan.build("llz", "x", "offline", [])
+    with pytest.raises(InputError, match="use --region"):
+        region_of(empty, "plan")
+
+
+def test_estimate_of_dev_by_hand() -> None:
+    prices = load_prices().region("cn-shanghai")
+    result = estimate(shipped_plan("dev"), prices, Usage(Decimal(60), Decimal(10)))
+    by_name = {c.name: c for c in result.resources}
+    # ecs.g7.large 730 h x 0.56 + 40 GB ESSD x 1.0 = 408.80 + 40 = 448.80
+    assert by_name["dev-app-1a"].monthly == Decimal("448.80")
+    # EIP bound to the SLB: 730 h x 0.02 config fee + (60 - 20) GB x 0.8 = 14.60 + 32 = 46.60
+    assert by_name["dev-bandwidth-eip"].monthly == Decimal("46.60")
+    assert by_name["dev-vpc"].status == "no charge"
+    assert result.not_priced == ()
+    assert result.total == sum(c.monthly or 0 for c in result.resources)
+
+
+def test_unknown_instance_type_is_not_priced_never_zero() -> None:
+    plan = shipped_plan("dev")
+    resources = [
+        r
+        if r.name != "dev-app-1a"
+        else type(r)(**{**r.__dict__, "inputs": {**r.inputs, "instanceType": "ecs.unknown.large"}})
+        for r in plan.resources
+    ]
+    changed = Plan.build(plan.project, plan.stack, plan.engine, resources)
+    result = estimate(changed, load_prices().region("cn-shanghai"), None)
+    missing = {c.name: c for c in result.not_priced}
+    assert list(missing) == ["dev-app-1a"]
+    assert missing["dev-app-1a"].monthly is None
+    assert "ecs.instanceTypePerHour.ecs.unknown.large" in missing["dev-app-1a"].notes[0]
+
+
+def test_llz_cost_dev_table() -> None:
+    result = invoke_llz(["--no-color", "cost", "dev"])
+    assert result.exit_code == 0, result.output
+    assert "Total" in result.stdout and "2,335.50 CNY" in result.stdout
+    assert "the configured choice eip:PayByTraffic is the cheapest" in result.stdout
+    assert "Assumed prices" in result.stdout
+
+
+def test_llz_cost_prod_json_is_deterministic() -> None:
+    first = invoke_llz(["cost", "prod", "--json"])
+    second = invoke_llz(["cost", "prod", "--json"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    assert data["format"] == "llz.cost/v1"
+    band = data["bandwidth"]
+    assert band["configured"] == "sharedPackage:PayBy95"
+    assert band["trafficGb"] == "2400" and band["peakMbps"] == "120"
+    assert band["configuredIsCheapest"] is False
+    assert any(a["key"].endswith("payByTraffic.perGb") for a in data["assumptions"])
+    assert Decimal(data["estimate"]["total"]) > 0
+
+
+def test_llz_cost_overrides_and_markdown() -> None:
+    result = invoke_llz(
+        ["cost", "prod", "--format", "markdown", "--traffic-gb", "50000", "--peak-mbps", "150"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("### Monthly cost of `prod`")
+    assert "50000 GB a month, peak 150 Mbps" in result.stdout
+    assert "| Option | Monthly |" in result.stdout
+
+
+def test_llz_cost_with_a_bad_price_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "regions": {
+                    "cn-shanghai": {
+                        "eip": {
+                            "payByTraffic": {
+                                "perGb": {"value": "x", "source": "s", "date": "2026-11-24"}
+                            }
+                        }
+                    }
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = invoke_llz(["cost", "dev", "--prices", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"error: {path}: regions.cn-shanghai.eip.payByTraffic.perGb.value: must be a number"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_llz_cost_with_a_price_override(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "regions": {
+                    "cn-shanghai": {
+                        "eip": {
+                            "payByTraffic": {
+                                "perGb": {"value": 0.5, "source": "contract", "date": "2026-11-01"}
+                            }
+                        }
+                    }
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = invoke_llz(["cost", "dev", "--json", "--prices", str(path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    eip = next(r for r in data["estimate"]["resources"] if r["name"] == "dev-bandwidth-eip")
+    assert eip["monthly"] == "34.60"  # 14.60 + 40 GB x 0.5
+
+
+def test_bad_chart_extension_is_refused(tmp_path: Path) -> None:
+    result = invoke_llz(["cost", "dev", "--chart", str(tmp_path / "c.jpg")])
+    assert result.exit_code == 1
+    assert "--chart needs a file name ending in .png or .svg" in result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png"])
+def test_llz_cost_writes_the_chart(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"chart{suffix}"
+    result = invoke_llz(["cost", "dev", "--json", "--chart", str(path)])
+    assert result.exit_code == 0, result.output
+    data = path.read_bytes()
+    assert len(data) > 1000
+    assert data.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in data[:2000]
+
+
+def test_chart_is_deterministic() -> None:
+    prices = load_prices().region("cn-shanghai")
+    decision = decide(prices, Usage(Decimal(2400), Decimal(120)), "sharedPackage:PayBy95")
+    first = render_chart(decision, "t")
+    second = render_chart(decision, "t")
+    assert first["svg"] == second["svg"]
+    assert first["png"] == second["png"]
+    assert b"2400" in first["svg"] or b"expected" in first["svg"]
+
+
+def test_monthly_cost_delta_dev_to_prod() -> None:
+    delta = monthly_cost_delta(shipped_plan("dev"), shipped_plan("prod"))
+    assert isinstance(delta, CostDelta)
+    assert delta.currency == "CNY"
+    assert delta.delta == delta.right_total - delta.left_total > 0
+    rows = {urn: (old, new) for urn, old, new in delta.per_resource}
+    app = next(u for u in rows if u.endswith("::<env>-app-1a"))
+    assert rows[app] == (Decimal("448.80"), Decimal("1675.20"))
+    added = next(u for u in rows if u.endswith("::<env>-app-1b"))  # prod only
+    assert rows[added][0] == 0
+    assert delta.not_priced == ()
+    assert json.loads(json.dumps(delta.to_dict()))["currency"] == "CNY"
+
+
+def test_monthly_cost_delta_same_plan_is_zero() -> None:
+    plan = shipped_plan("dev")
+    delta = monthly_cost_delta(plan, plan)
+    assert delta.delta == 0 and delta.per_resource == ()
