@@ -51,6 +51,9 @@ class StorageError(click.ClickException):
     or a traceback.
     """
 
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", file=file, err=file is None)
+
 
 @dataclass(frozen=True)
 class S3Location:

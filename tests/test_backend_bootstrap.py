@@ -203,6 +203,7 @@ def test_cli_storage_failures_are_one_line_without_secrets(
         ["-vv", "backend", "bootstrap", "prod", "--endpoint-url", "http://127.0.0.1:9"]
     )
     assert result.exit_code == 1
+    assert result.stderr.startswith("error: s3://llz-state-prod at http://127.0.0.1:9: ")
     assert "cannot connect to the endpoint" in result.stderr
     assert secret not in result.output and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
