@@ -408,7 +408,10 @@ def _chromium(binary: str, profile: Path, *args: str) -> str:
 def rendered(tmp_path_factory: pytest.TempPathFactory, html: str) -> Iterator[Rendered]:
     binary = shutil.which("chromium")
     if binary is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("LLZ_REQUIRE_BROWSER") == "1":  # CI (.ci/run) must not skip it
+            pytest.fail(reason + " but LLZ_REQUIRE_BROWSER=1")
+        pytest.skip(reason)
     root = tmp_path_factory.mktemp("browser")
     page = root / "report.html"
     page.write_text(html, encoding="utf-8")
