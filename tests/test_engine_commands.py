@@ -137,6 +137,7 @@ def test_preview_opens_the_stack_with_the_exact_request(fake_engine: FakeFactory
     assert kwargs["target"] is None and kwargs["refresh"] is False
     assert kwargs["color"] == "never"
     assert isinstance(kwargs["on_event"], EventCollector) and callable(kwargs["on_output"])
+    assert kwargs["on_error"] is kwargs["on_output"]
     assert stack.names() == ["preview"]
     assert "No changes" in result.stdout
     assert "Previewing update (dev):" in result.stderr  # engine progress streams to stderr

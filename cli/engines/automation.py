@@ -173,7 +173,8 @@ def open_session(
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How an engine operation runs and where its progress goes."""
+    """How an engine operation runs and where its progress (the CLI's stdout and stderr
+    lines, secrets masked by the engine) goes."""
 
     on_output: Callable[[str], None] | None = None
     color: str = "never"
@@ -183,7 +184,12 @@ class RunOptions:
     policy_pack_configs: tuple[str, ...] = ()
 
     def common(self, collector: EventCollector) -> dict[str, Any]:
-        return {"on_output": self.on_output, "on_event": collector, "color": self.color}
+        return {
+            "on_output": self.on_output,
+            "on_error": self.on_output,
+            "on_event": collector,
+            "color": self.color,
+        }
 
     def policies(self) -> dict[str, Any]:
         return {
