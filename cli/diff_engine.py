@@ -120,6 +120,8 @@ OPTION_PATHS = ("protect", "parent")
 ENV_PLACEHOLDER = "<env>"
 
 PathPart = str | int
+# Per side, URN -> the resource whose values are displayed (originals of normalised plans).
+Display = tuple[Mapping[str, PlannedResource], Mapping[str, PlannedResource]]
 
 
 def forces_replacement(resource_type: str, path: str) -> bool:
@@ -143,12 +145,32 @@ def _path_key(parts: tuple[PathPart, ...]) -> tuple[tuple[int, int, str], ...]:
     return tuple((1, p, "") if isinstance(p, int) else (0, 0, p) for p in parts)
 
 
+_MISSING = object()
+
+
+def _lookup(data: Any, parts: tuple[PathPart, ...]) -> Any:
+    """The value at ``parts`` in ``data``, or ``_MISSING``."""
+    for part in parts:
+        found = (isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data)) or (
+            isinstance(part, str) and isinstance(data, Mapping) and part in data
+        )
+        if not found:
+            return _MISSING
+        data = data[part]
+    return data
+
+
 def property_changes(
-    old: Mapping[str, Any], new: Mapping[str, Any]
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    old_display: Mapping[str, Any] | None = None,
+    new_display: Mapping[str, Any] | None = None,
 ) -> tuple[PropertyChange, ...]:
     """Every difference between two input dicts, as path: old -> new, in a stable order.
 
     A side on which the property does not exist is None. Secrets compare equal ("[secret]").
+    ``old_display``/``new_display`` (same shape) supply the values shown, when the compared
+    values were normalised (environment names replaced).
     """
     from deepdiff import DeepDiff
     from deepdiff.helper import NotPresent
@@ -160,6 +182,12 @@ def property_changes(
             parts = tuple(item.path(output_format="list"))
             before = None if isinstance(item.t1, NotPresent) else item.t1
             after = None if isinstance(item.t2, NotPresent) else item.t2
+            if old_display is not None and before is not None:
+                shown = _lookup(old_display, parts)
+                before = before if shown is _MISSING else shown
+            if new_display is not None and after is not None:
+                shown = _lookup(new_display, parts)
+                after = after if shown is _MISSING else shown
             found[parts] = PropertyChange(format_path(parts), before, after)
     return tuple(found[k] for k in sorted(found, key=_path_key))
 
@@ -172,24 +200,30 @@ def _flatten(inputs: Mapping[str, Any], added: bool) -> tuple[PropertyChange, ..
     )
 
 
-def _option_changes(left: PlannedResource, right: PlannedResource) -> list[PropertyChange]:
+def _option_changes(
+    left: PlannedResource, right: PlannedResource, shown: tuple[PlannedResource, PlannedResource]
+) -> list[PropertyChange]:
     changes = []
     if left.protect != right.protect:
         changes.append(PropertyChange("protect", left.protect, right.protect))
     if left.parent != right.parent:
-        changes.append(PropertyChange("parent", left.parent, right.parent))
+        changes.append(PropertyChange("parent", shown[0].parent, shown[1].parent))
     return changes
 
 
 def _compare(
-    left: PlannedResource, right: PlannedResource, secret_paths: Iterable[str]
+    left: PlannedResource,
+    right: PlannedResource,
+    secret_paths: Iterable[str],
+    display: Display,
 ) -> ResourceChange | None:
-    props = list(property_changes(left.inputs, right.inputs))
+    shown = (display[0].get(left.urn, left), display[1].get(right.urn, right))
+    props = list(property_changes(left.inputs, right.inputs, shown[0].inputs, shown[1].inputs))
     known = {p.path for p in props}
     for path in sorted(secret_paths):
         if path not in known:
             props.append(PropertyChange(path, SECRET, SECRET))
-    props.extend(_option_changes(left, right))
+    props.extend(_option_changes(left, right, shown))
     if left.type != right.type:
         props.insert(0, PropertyChange("type", left.type, right.type))
     if not props:
@@ -230,38 +264,41 @@ def diff_plans(
     left_label: str,
     right_label: str,
     changed_secrets: Mapping[str, Iterable[str]] | None = None,
+    display: Display | None = None,
 ) -> PlanDiff:
     """What turns ``left`` into ``right``, resource by resource, sorted by URN.
 
     ``changed_secrets`` maps a URN to the input paths of secrets known to differ (e.g.
-    from state ciphertexts); they appear as ``[secret] -> [secret]``.
+    from state ciphertexts); they appear as ``[secret] -> [secret]``. ``display`` maps the
+    URNs of each side to the resources whose values are shown (see diff_environments).
     """
     secrets = changed_secrets or {}
+    shown: Display = display or ({}, {})
     old, new = left.by_urn(), right.by_urn()
     changes: list[ResourceChange] = []
     for urn in sorted(old.keys() & new.keys()):
-        change = _compare(old[urn], new[urn], secrets.get(urn, ()))
+        change = _compare(old[urn], new[urn], secrets.get(urn, ()), shown)
         if change is not None:
             changes.append(change)
     removed = {u: old[u] for u in old.keys() - new.keys()}
     added = {u: new[u] for u in new.keys() - old.keys()}
     for before, after in _pair_renamed_types(removed, added):
         del removed[before.urn], added[after.urn]
-        change = _compare(before, after, ())
+        change = _compare(before, after, (), shown)
         if change is not None:
             changes.append(change)
     for resource in removed.values():
         changes.append(
             ResourceChange(
                 resource.urn, resource.type, resource.name, "remove",
-                _flatten(resource.inputs, added=False),
+                _flatten(shown[0].get(resource.urn, resource).inputs, added=False),
             )
         )
     for resource in added.values():
         changes.append(
             ResourceChange(
                 resource.urn, resource.type, resource.name, "add",
-                _flatten(resource.inputs, added=True),
+                _flatten(shown[1].get(resource.urn, resource).inputs, added=True),
             )
         )
     changes.sort(key=lambda c: (c.urn, c.action))
@@ -313,7 +350,20 @@ def normalise_environment(
 
 
 def diff_environments(left: Plan, right: Plan) -> PlanDiff:
-    """How two environments differ, with their names normalised away (labels = stacks)."""
-    return diff_plans(
-        normalise_environment(left), normalise_environment(right), left.stack, right.stack
+    """How two environments differ, with their names normalised away (labels = stacks).
+
+    Resources are matched and compared with the environment names replaced by "<env>";
+    the values shown are the real ones (``tags.owner: "it-ops-dev" -> "it-ops"``).
+    """
+    norm_left, norm_right = normalise_environment(left), normalise_environment(right)
+    display: Display = (
+        {n.urn: o for n, o in zip(norm_left.resources, _by_normalised(left), strict=True)},
+        {n.urn: o for n, o in zip(norm_right.resources, _by_normalised(right), strict=True)},
     )
+    return diff_plans(norm_left, norm_right, left.stack, right.stack, display=display)
+
+
+def _by_normalised(plan: Plan) -> list[PlannedResource]:
+    """The Plan's resources in the order of its normalised Plan (sorted by normalised URN)."""
+    pattern = _env_pattern(plan.stack)
+    return sorted(plan.resources, key=lambda r: pattern.sub(ENV_PLACEHOLDER, r.urn))

@@ -217,5 +217,15 @@ def test_staging_vs_prod_shows_what_really_differs(
             assert "staging" not in json.dumps([prop.old, prop.new])
 
 
+def test_environment_diff_shows_the_real_values() -> None:
+    """Compared normalised, shown as they are: dev's owner tag really is "it-ops-dev"."""
+    changes = by_name(diff_environments(shipped_plan("dev"), shipped_plan("staging")))
+    mysql = {p.path: (p.old, p.new) for p in changes["<env>-rds-mysql"].properties}
+    assert mysql["tags.owner"] == ("it-ops-dev", "it-ops")
+    added = {p.path: p.new for p in changes["<env>-app-3a"].properties}
+    assert changes["<env>-app-3a"].action == "add"
+    assert added["instanceName"] == "staging-app-3a"
+
+
 def test_an_environment_against_itself_is_empty() -> None:
     assert diff_environments(shipped_plan("dev"), shipped_plan("dev")).empty
