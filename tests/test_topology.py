@@ -139,3 +139,16 @@ def test_an_empty_plan_still_draws_a_valid_picture() -> None:
     svg = render_svg(build_topology(Plan.build("llz", "t", "offline", [])))
     texts = _texts(svg)
     assert "(no Elastic IP)" in texts and "(no load balancer)" in texts
+
+
+def test_a_large_fleet_is_counted_not_listed() -> None:
+    servers = [
+        _resource(f"app-{n:04d}", "alicloud:ecs/instance:Instance", {"availabilityZone": "z1"})
+        for n in range(500)
+    ]
+    plan = Plan.build("llz", "t", "offline", servers)
+    svg = topology_svg(plan)
+    texts = _texts(svg)
+    assert "app servers (500)" in texts and "+ 493 more" in texts
+    assert "app-0000" in texts and "app-0499" not in texts
+    assert int(float(ET.fromstring(svg).attrib["height"])) < 800

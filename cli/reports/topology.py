@@ -242,6 +242,7 @@ ZONE_WIDTH = 230
 ROUTE_WIDTH = 150
 CHAR_WIDTH = 7.0  # rough width of a 12px sans-serif character, to clip long names
 LINE = 16
+MAX_LISTED = 8  # app servers named per zone; more are counted
 
 
 def _clip(text: str, width: float) -> str:
@@ -272,6 +273,13 @@ def _edge(x1: float, y1: float, x2: float, y2: float, css: str = "edge") -> str:
 
 def _tier_label(y: float, h: float, text: str) -> str:
     return f'<text class="tier" x="{MARGIN:g}" y="{y + h / 2 + 4:g}">{escape(text)}</text>'
+
+
+def _server_lines(names: tuple[str, ...]) -> list[str]:
+    """A zone's app-server box: a count, then the first names (a big fleet stays readable)."""
+    shown = names if len(names) <= MAX_LISTED else names[: MAX_LISTED - 1]
+    more = [f"+ {len(names) - len(shown)} more"] if len(shown) < len(names) else []
+    return [f"app servers ({len(names)})", *shown, *more]
 
 
 def render_svg(topology: Topology, title: str = "Landing zone topology") -> str:
@@ -331,8 +339,8 @@ def render_svg(topology: Topology, title: str = "Landing zone topology") -> str:
 
     # zone columns: app tier then data tier
     header_h = 24
-    most_servers = max((len(v) for v in topology.app_servers.values()), default=0)
-    app_h = 12 + LINE * (1 + max(most_servers, 1))
+    listed = {zone: _server_lines(names) for zone, names in topology.app_servers.items()}
+    app_h = 12 + LINE * max((len(v) for v in listed.values()), default=1)
     data_row_h = 12 + LINE * 3
     data_gap = 10
     zone_top = y
@@ -355,7 +363,7 @@ def render_svg(topology: Topology, title: str = "Landing zone topology") -> str:
         zx = GUTTER + n * zone_w
         cx = zx + zone_w / 2
         servers = topology.app_servers.get(zone, ())
-        lines = [f"app servers ({len(servers)})", *servers] if servers else ["no app server"]
+        lines = listed.get(zone) or ["no app server"]
         out.append(_edge(cx, bus_y, cx, app_y, "edge arrow"))
         out.append(_box(zx + 16, app_y, zone_w - 32, app_h, lines, "app" if servers else "empty"))
         first_row = next(
