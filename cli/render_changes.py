@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
 STYLES = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+VERBS = {"update": "deploy"}
 MAX_VALUE = 160
 
 
@@ -68,7 +69,8 @@ def render_preview(report: PreviewReport, console: Console, title: str, show_dif
         console.print(Text(f"No changes ({report.summary()['same']} resources unchanged)."))
     for step in report.changes:
         for i, line in enumerate(change_lines(step, show_diff)):
-            console.print(Text(line, style=STYLES.get(step.action, "") if i == 0 else "dim"))
+            style = STYLES.get(step.action, "") if i == 0 else "dim"
+            console.print(Text(line, style=style), soft_wrap=True)
     if report.has_changes:
         console.print(Text(summary_line(report.summary()), style="bold"))
     for violation in report.policy_violations:
@@ -86,7 +88,8 @@ def render_operation(result: OperationResult, console: Console) -> None:
     from rich.text import Text
 
     counts = ", ".join(f"{op} {n}" for op, n in result.resource_changes.items()) or "no changes"
-    console.print(Text(f"{result.operation} of {result.stack}: {result.result} ({counts})"))
+    verb = VERBS.get(result.operation, result.operation)
+    console.print(Text(f"{verb} of {result.stack}: {result.result} ({counts})"))
     if result.protected:
         console.print(
             Text(

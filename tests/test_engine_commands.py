@@ -38,9 +38,10 @@ def _changed_events(env: str = "dev") -> list[EngineEvent]:
     events = same_events(replace(plan, resources=tuple(r for r in plan.resources
                                                         if r.type != RDS)))
     rds = next(r for r in plan.resources if r.type == RDS)
-    new_inputs = {**rds.inputs, "securityIps": [*rds.inputs["securityIps"], "10.10.9.0/24"]}
+    ips = list(rds.inputs["securityIps"])
+    new_inputs = {**rds.inputs, "securityIps": [*ips, "10.10.9.0/24"]}
     events.append(step_event(500, "update", rds, old=state(rds), new=state(rds, new_inputs),
-                             detailed_diff={"securityIps[2]": "add"}))
+                             detailed_diff={f"securityIps[{len(ips)}]": "add"}))
     return events
 
 
@@ -248,7 +249,7 @@ def test_deploy_prod_confirmed_after_the_preview(
     result = invoke_llz(["--no-color", "deploy", "prod"], input="y\n")
     assert result.exit_code == 0, result.stderr
     assert stack.names() == ["preview", "up"]
-    preview_at = result.stderr.index("securityIps[2]")
+    preview_at = result.stderr.index("securityIps[3]: (absent) -> 10.10.9.0/24")
     assert preview_at < result.stderr.index("Deploy 1 change(s) to prod? [y/N]")
     assert stack.kwargs("up")["show_secrets"] is False
 
