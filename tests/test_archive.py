@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cli.archive import (
     HEAD_KEY,
@@ -146,9 +148,9 @@ def _delete_middle_manifest(client: Any, bucket: str, receipts: list[Any]) -> No
 TAMPERING: dict[str, tuple[Callable[[Any, str, list[Any]], None], str]] = {
     "delete a report": (_delete_report, "report 'audit.json' is missing"),
     "edit a report": (_edit_report, "report 'audit.html' was edited"),
-    "edit a manifest": (_edit_manifest, "set #2 (manifest"),
+    "edit a manifest": (_edit_manifest, "): the manifest was edited (it hashes to"),
     "remove a report from a manifest": (_drop_report_from_manifest, "the manifest was edited"),
-    "delete HEAD's manifest": (_delete_head_manifest, "set #3 (manifest"),
+    "delete HEAD's manifest": (_delete_head_manifest, "): the manifest is missing"),
     "delete a middle manifest": (_delete_middle_manifest, "the chain is broken here"),
 }
 
@@ -278,11 +280,13 @@ def test_concurrent_upload_is_refused_and_chain_stays_valid(
     assert len(result.warnings) == 1 and "not in the chain" in result.warnings[0]
 
 
+@pytest.mark.parametrize("existing_sets", [0, 1])
 def test_conditional_write_refuses_when_head_moves_after_the_re_read(
-    client: Any, bucket: str, s3_endpoint: str
+    client: Any, bucket: str, s3_endpoint: str, existing_sets: int
 ) -> None:
+    # existing_sets=0: both uploads create the chain (If-None-Match); 1: If-Match on HEAD
     url = f"s3://{bucket}"
-    _chain(url, s3_endpoint, client, sets=1)
+    _chain(url, s3_endpoint, client, sets=existing_sets)
 
     class LateRace(RacingClient):
         def put_object(self, **kwargs: Any) -> Any:
@@ -385,3 +389,48 @@ def test_verify_command_storage_errors_hide_secrets(
     down = runner.invoke(verify, ["s3://llz-nothing-here", "--endpoint-url", "http://127.0.0.1:9"])
     assert down.exit_code == 1 and "cannot connect" in down.output
     assert secret not in down.output and "Traceback" not in down.output
+
+
+# ---- property: any single tampering with any stored byte is detected --------------------
+
+_report_sets = st.lists(
+    st.dictionaries(
+        st.sampled_from(["a.json", "b.md", "c.html", "d.sarif"]),
+        st.binary(min_size=0, max_size=64),
+        min_size=1,
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(sets=_report_sets, pick=st.integers(min_value=0), action=st.sampled_from(["flip", "drop"]))
+def test_any_tampered_stored_object_is_detected(
+    client: Any, s3_endpoint: str, sets: list[dict[str, bytes]], pick: int, action: str
+) -> None:
+    bucket = f"llz-prop-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+    url = f"s3://{bucket}/p"
+    for files in sets:
+        _archive(url, s3_endpoint, client, files)
+    assert verify_archive(url, endpoint_url=s3_endpoint, client=client).intact
+
+    keys = sorted(
+        item["Key"]
+        for item in client.list_objects_v2(Bucket=bucket)["Contents"]
+        if item["Key"] != f"p/{HEAD_KEY}"
+    )
+    key = keys[pick % len(keys)]
+    if action == "drop":
+        client.delete_object(Bucket=bucket, Key=key)
+    else:
+        data = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        client.put_object(
+            Bucket=bucket, Key=key, Body=bytes([data[0] ^ 1]) + data[1:] if data else b"x"
+        )
+    assert not verify_archive(url, endpoint_url=s3_endpoint, client=client).intact
