@@ -130,7 +130,7 @@ def save(plan: Plan, tmp_path: Path, name: str = "plan.json") -> Path:
 def test_llz_audit_prod_offline_exits_0_and_shows_the_suppression() -> None:
     result = invoke_llz(["--no-color", "audit", "prod"])
     assert result.exit_code == 0, result.output
-    assert "LLZ-ENC-001" in result.stdout and "SUPPRESSED" in result.stdout
+    assert "LLZ-ENC-001" in result.stdout and "suppressed: TDE" in result.stdout
     assert "PASS" in result.stdout
 
 

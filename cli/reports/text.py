@@ -24,25 +24,35 @@ SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "lo
 ACTION_STYLE = {"add": "green", "remove": "red", "replace": "magenta", "change": "yellow"}
 
 
-def _finding_table(title: str, findings: tuple[Finding, ...], suppressed: bool) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+def _finding_table(findings: tuple[Finding, ...]) -> Table:
+    table = Table(title="Findings", title_justify="left", expand=False)
     table.add_column("Severity")
     table.add_column("Rule", no_wrap=True)
     table.add_column("Resource")
-    table.add_column("Problem" if not suppressed else "Problem / justification")
-    table.add_column("Enforcement" if not suppressed else "Status")
+    table.add_column("Problem")
+    table.add_column("Enforcement")
     for f in findings:
-        detail = Text(f.message)
-        if suppressed:
-            detail.append(f"\nSUPPRESSED: {f.justification or ''}", style="dim")
         table.add_row(
             Text(f.severity.upper(), style=SEVERITY_STYLE[f.severity]),
             f.rule_id,
             Text(f"{f.resource_name}\n{short_type(f.resource_type)}"),
-            detail,
-            "suppressed" if suppressed else f.enforcement,
+            Text(f.message),
+            f.enforcement,
         )
     return table
+
+
+def _suppressed_list(findings: tuple[Finding, ...]) -> RenderableType:
+    """Suppressed findings as paragraphs, so the justification reads as one sentence."""
+    lines: list[RenderableType] = [Text("Suppressed findings", style="bold underline")]
+    for f in findings:
+        line = Text()
+        line.append(f.severity.upper(), style=SEVERITY_STYLE[f.severity])
+        line.append(f" {f.rule_id} {f.resource_name} ({short_type(f.resource_type)}): ")
+        line.append(f.message)
+        lines.append(line)
+        lines.append(Text(f"  suppressed: {f.justification or ''}", style="dim"))
+    return Group(*lines)
 
 
 def renderables(result: AuditResult, extras: Extras = NO_EXTRAS) -> list[RenderableType]:
@@ -64,7 +74,7 @@ def renderables(result: AuditResult, extras: Extras = NO_EXTRAS) -> list[Rendera
         )
     )
     if result.active:
-        out.append(_finding_table("Findings", result.active, suppressed=False))
+        out.append(_finding_table(result.active))
         fixes = Table.grid(padding=(0, 1))
         seen: set[str] = set()
         for f in result.active:
@@ -73,7 +83,7 @@ def renderables(result: AuditResult, extras: Extras = NO_EXTRAS) -> list[Rendera
                 fixes.add_row(Text(f.rule_id, style="bold"), Text(f.remediation))
         out.append(Group(Text("How to fix", style="bold underline"), fixes))
     if result.suppressed:
-        out.append(_finding_table("Suppressed findings", result.suppressed, suppressed=True))
+        out.append(_suppressed_list(result.suppressed))
     per_rule = findings_per_rule(result)
     rules = Table(title="Rules", title_justify="left")
     rules.add_column("Rule", no_wrap=True)
