@@ -70,6 +70,11 @@ def test_invalid_backend_url_stops_before_the_engine(
     assert result.stderr.startswith("error: stacks/Pulumi.staging.yaml: ")
     assert "url must be a Pulumi backend URL" in result.stderr
     assert fake_engine.requests == []
+    listed = invoke_llz(["--project-dir", str(project), "stacks", "--json"])
+    assert listed.exit_code == 1
+    status = {r["env"]: r["status"] for r in json.loads(listed.stdout)["stacks"]}
+    assert status["staging"] == "invalid"
+    assert status["dev"] == "never deployed"  # the fake factory's stacks have no history
 
 
 def test_commands_use_the_team_backend(fake_engine: FakeFactory, tmp_path: Path) -> None:
