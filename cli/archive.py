@@ -50,6 +50,9 @@ MANIFESTS = "manifests/sha256"
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
+# Answers of stores without S3 conditional writes (OSS documents its own
+# x-oss-forbid-overwrite header instead): fall back to the re-read guard.
+_NO_CONDITIONAL_CODES = frozenset({"InvalidArgument", "InvalidRequest", "400"})
 
 T = TypeVar("T")
 
@@ -358,7 +361,7 @@ def _move_head(
     except storage_exceptions() as error:
         if error_code(error) in _CONFLICT_CODES:
             raise moved from None
-        if not is_unsupported(error):
+        if not (is_unsupported(error) or error_code(error) in _NO_CONDITIONAL_CODES):
             raise storage_error(error, f"writing {head_key}", store.where) from None
         # The endpoint has no conditional writes: the re-read above is the guard.
         store.put(head_key, new_head, "application/json")

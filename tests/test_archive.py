@@ -301,6 +301,34 @@ def test_conditional_write_refuses_when_head_moves_after_the_re_read(
     assert verify_archive(url, endpoint_url=s3_endpoint, client=client).intact
 
 
+class NoConditionalWrites:
+    """A store that rejects If-Match/If-None-Match on PUT (no S3 conditional writes)."""
+
+    def __init__(self, client: Any, code: str) -> None:
+        self._client = client
+        self._code = code
+
+    def put_object(self, **kwargs: Any) -> Any:
+        if "IfMatch" in kwargs or "IfNoneMatch" in kwargs:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": self._code, "Message": "no"}}, "PutObject")
+        return self._client.put_object(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+@pytest.mark.parametrize("code", ["NotImplemented", "InvalidArgument"])
+def test_stores_without_conditional_writes_still_archive(
+    client: Any, bucket: str, s3_endpoint: str, code: str
+) -> None:
+    url = f"s3://{bucket}"
+    plain = NoConditionalWrites(client, code)
+    assert [_archive(url, s3_endpoint, plain).sequence for _ in range(2)] == [1, 2]
+    assert verify_archive(url, endpoint_url=s3_endpoint, client=client).intact
+
+
 def test_archive_refuses_to_extend_a_damaged_chain(
     client: Any, bucket: str, s3_endpoint: str
 ) -> None:
