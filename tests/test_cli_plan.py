@@ -126,3 +126,16 @@ def test_project_dir_without_pulumi_yaml_is_refused(tmp_path: Path) -> None:
     code, _, err = _run_in(tmp_path, "validate")
     assert code == 1
     assert "no Pulumi.yaml here" in err
+
+
+def test_written_files_are_readable_by_others_like_any_new_file(tmp_path: Path) -> None:
+    import os
+
+    from cli.files import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "report.json", "{}")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "report.json").stat().st_mode & 0o777 == 0o644
