@@ -35,6 +35,15 @@ FILE_NAMES: dict[str, str] = {
 SUBCOMMANDS: dict[str, tuple[str, str]] = {"verify": ("cli.commands.archive", "verify")}
 
 
+class AuditFailure(click.ClickException):
+    """The engine could not produce a plan: ``error: MESSAGE`` on stderr, exit 1."""
+
+    exit_code = exit_codes.ERROR
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
 class DefaultCommandGroup(click.Group):
     """A group whose first argument, when it is not a subcommand, goes to ``run``."""
 
@@ -147,7 +156,7 @@ def _pulumi_plan(project_dir: Path, env: str) -> Plan:
         session = automation.open_session(project_dir, env, "audit", create=True)
         report = automation.preview(session, automation.RunOptions())
     except automation.EngineError as error:
-        raise click.ClickException(str(error)) from None
+        raise AuditFailure(str(error)) from None
     plan: Plan = report.plan
     return plan
 
