@@ -26,6 +26,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except OSError as exc:
         raise InputError.single(str(path), "", f"cannot be written ({exc.strerror})") from None
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -37,6 +38,19 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             reason = exc.strerror or type(exc).__name__
             raise InputError.single(str(path), "", f"cannot be written ({reason})") from None
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's mode; a new file gets the usual 0666 minus the umask.
+
+    (mkstemp creates 0600 files, which other readers of a report could not open.)
+    """
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def read_text(path: Path, source: str | None = None) -> str:
