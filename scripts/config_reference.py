@@ -39,6 +39,11 @@ VALIDATOR_NOTES = {
     "_name": "lower-case letters, digits and '-', starting with a letter, 2-31 characters",
     "_zone": "zone id such as cn-shanghai-e",
     "_non_empty": "not empty",
+    "_backup_window": "one-hour UTC window like 02:00Z-03:00Z",
+    "_email": "e-mail address",
+    "_pem_certificate": "PEM certificate (-----BEGIN CERTIFICATE-----)",
+    "_backend_url": "URL starting file://, s3://, http(s)://, azblob:// or gs://",
+    "_distinct": "distinct",
 }
 
 
@@ -119,6 +124,9 @@ def _constraints(annotation: Any, metadata: list[Any]) -> tuple[str, ...]:
             notes.append(f"matches `{item.pattern}`")
         elif hasattr(item, "func"):
             name = getattr(item.func, "__name__", "")
+            if name.startswith("_multiple_of_"):
+                notes.append(f"multiple of {name.removeprefix('_multiple_of_')}")
+                continue
             if name not in VALIDATOR_NOTES:
                 raise ReferenceError(f"add a note for the validator {name!r} to VALIDATOR_NOTES")
             notes.append(VALIDATOR_NOTES[name])

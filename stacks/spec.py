@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -84,6 +85,46 @@ def _non_empty(value: str) -> str:
     return value
 
 
+def _backup_window(value: str) -> str:
+    if not _BACKUP_WINDOW.match(value):
+        raise ValueError(f"{value!r} must be a one-hour UTC window like '02:00Z-03:00Z'")
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+def _pem_certificate(value: str) -> str:
+    if "-----BEGIN CERTIFICATE-----" not in value:
+        raise ValueError("must be a PEM certificate (-----BEGIN CERTIFICATE-----)")
+    return value
+
+
+def _backend_url(value: str) -> str:
+    if not re.match(r"^(file|s3|https?|azblob|gs)://", value):
+        raise ValueError("must be a Pulumi backend URL (file://, s3://, https://)")
+    return value
+
+
+def _distinct(values: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(values)) != len(values):
+        raise ValueError(f"must be distinct zones, got {', '.join(values)}")
+    return values
+
+
+def _multiple_of(step: int) -> Callable[[int], int]:
+    def check(value: int) -> int:
+        if value % step:
+            raise ValueError(f"must be a multiple of {step}, got {value}")
+        return value
+
+    check.__name__ = f"_multiple_of_{step}"
+    return check
+
+
 Cidr = Annotated[StrictStr, AfterValidator(_cidr)]
 PrivateCidr = Annotated[StrictStr, AfterValidator(_private_cidr)]
 OfficeCidr = Annotated[StrictStr, AfterValidator(_office_cidr)]
@@ -92,6 +133,12 @@ Zone = Annotated[StrictStr, AfterValidator(_zone)]
 Text = Annotated[StrictStr, AfterValidator(_non_empty)]
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 Percent = Annotated[StrictInt, Field(ge=1, le=100)]
+BackupWindow = Annotated[StrictStr, AfterValidator(_backup_window)]
+Email = Annotated[StrictStr, AfterValidator(_email)]
+PemCertificate = Annotated[StrictStr, AfterValidator(_non_empty), AfterValidator(_pem_certificate)]
+BackendUrl = Annotated[StrictStr, AfterValidator(_backend_url)]
+RdsStorage = Annotated[StrictInt, Field(ge=20, le=32000), AfterValidator(_multiple_of(5))]
+MongoStorage = Annotated[StrictInt, Field(ge=10, le=3000), AfterValidator(_multiple_of(10))]
 Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _WEEKDAYS: tuple[Weekday, ...] = (
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
@@ -141,7 +188,7 @@ class NetworkSpec(Model):
     """The VPC: one app-tier and one data-tier vSwitch in each zone."""
 
     vpc_cidr: PrivateCidr = Field(description="The VPC's private (RFC 1918) address range.")
-    zones: tuple[Zone, ...] = Field(
+    zones: Annotated[tuple[Zone, ...], AfterValidator(_distinct)] = Field(
         min_length=2, max_length=3,
         description=(
             "Two or three distinct zones of alicloud:region (e.g. cn-shanghai-e). App "
@@ -164,8 +211,6 @@ class NetworkSpec(Model):
 
     @model_validator(mode="after")
     def _check_layout(self) -> NetworkSpec:
-        if len(set(self.zones)) != len(self.zones):
-            raise ValueError("zones must be distinct: the landing zone spans at least two zones")
         for tier, cidrs in (("appCidrs", self.app_cidrs), ("dataCidrs", self.data_cidrs)):
             if len(cidrs) != len(self.zones):
                 raise ValueError(
@@ -187,18 +232,12 @@ class CertificateSpec(Model):
     """An HTTPS server certificate; its private key is the secret ``llz:tlsPrivateKey``."""
 
     name: Name = Field(description="Name of the server certificate on the load balancer.")
-    public_key: Text = Field(
+    public_key: PemCertificate = Field(
         description=(
             "The PEM certificate (chain) the https listeners present; its private key is the "
             "secret llz:tlsPrivateKey."
         ),
     )
-
-    @model_validator(mode="after")
-    def _check_pem(self) -> CertificateSpec:
-        if "-----BEGIN CERTIFICATE-----" not in self.public_key:
-            raise ValueError("publicKey must be a PEM certificate (-----BEGIN CERTIFICATE-----)")
-        return self
 
 
 TlsCipherPolicy = Literal[
@@ -407,14 +446,14 @@ class DatabaseSpec(Model):
     instance_class: Annotated[StrictStr, Field(pattern=r"^mysql\.[a-z0-9.]+$")] = Field(
         description="RDS instance class, e.g. mysql.n2.medium.2c.",
     )
-    storage_gb: Annotated[StrictInt, Field(ge=20, le=32000)] = Field(
+    storage_gb: RdsStorage = Field(
         description="Storage in GB, a multiple of 5.",
     )
     storage_type: Literal["cloud_essd", "cloud_essd2", "cloud_essd3", "local_ssd"] = Field(
         "cloud_essd",
         description="RDS storage type.",
     )
-    zones: tuple[Zone, Zone] | None = Field(
+    zones: Annotated[tuple[Zone, Zone], AfterValidator(_distinct)] | None = Field(
         None,
         description=(
             "Primary and standby zones: two different zones of "
@@ -436,7 +475,7 @@ class DatabaseSpec(Model):
         _WEEKDAYS,
         description="Weekdays on which backups run.",
     )
-    backup_time: StrictStr = Field(
+    backup_time: BackupWindow = Field(
         "02:00Z-03:00Z",
         description="Backup window, one hour in UTC, like 02:00Z-03:00Z.",
     )
@@ -449,14 +488,6 @@ class DatabaseSpec(Model):
         description="Transparent data encryption (needs a KMS key in the region).",
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> DatabaseSpec:
-        if self.zones is not None and self.zones[0] == self.zones[1]:
-            raise ValueError("zones: primary and standby must be in different zones")
-        if self.storage_gb % 5:
-            raise ValueError("storageGb must be a multiple of 5")
-        _check_backup_window(self.backup_time)
-        return self
 
 
 class CacheSpec(Model):
@@ -477,15 +508,10 @@ class CacheSpec(Model):
         _WEEKDAYS,
         description="Weekdays on which backups run.",
     )
-    backup_time: StrictStr = Field(
+    backup_time: BackupWindow = Field(
         "03:00Z-04:00Z",
         description="Backup window, one hour in UTC, like 03:00Z-04:00Z.",
     )
-
-    @model_validator(mode="after")
-    def _check(self) -> CacheSpec:
-        _check_backup_window(self.backup_time)
-        return self
 
 
 class DocumentStoreSpec(Model):
@@ -498,7 +524,7 @@ class DocumentStoreSpec(Model):
     instance_class: Annotated[StrictStr, Field(pattern=r"^(dds|mdb)\.[a-z0-9.]+$")] = Field(
         description="MongoDB instance class, e.g. dds.mongo.mid.",
     )
-    storage_gb: Annotated[StrictInt, Field(ge=10, le=3000)] = Field(
+    storage_gb: MongoStorage = Field(
         description="Storage in GB, a multiple of 10.",
     )
     replication_factor: Literal[1, 3, 5, 7] = Field(
@@ -523,17 +549,11 @@ class DocumentStoreSpec(Model):
         _WEEKDAYS,
         description="Weekdays on which backups run.",
     )
-    backup_time: StrictStr = Field(
+    backup_time: BackupWindow = Field(
         "04:00Z-05:00Z",
         description="Backup window, one hour in UTC, like 04:00Z-05:00Z.",
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> DocumentStoreSpec:
-        if self.storage_gb % 10:
-            raise ValueError("storageGb must be a multiple of 10")
-        _check_backup_window(self.backup_time)
-        return self
 
 
 class AppServersSpec(Model):
@@ -563,13 +583,7 @@ class AppServersSpec(Model):
 
 class ContactSpec(Model):
     name: Name = Field(description="Contact name (unique within contacts).")
-    email: StrictStr = Field(description="E-mail address the alarms are sent to.")
-
-    @model_validator(mode="after")
-    def _check(self) -> ContactSpec:
-        if not _EMAIL.match(self.email):
-            raise ValueError(f"{self.email!r} is not an e-mail address")
-        return self
+    email: Email = Field(description="E-mail address the alarms are sent to.")
 
 
 class MonitoringSpec(Model):
@@ -680,7 +694,7 @@ class PolicySpec(Model):
 class BackendSpec(Model):
     """Where the real engine keeps this stack's state (read by the CLI, not the program)."""
 
-    url: StrictStr | None = Field(
+    url: BackendUrl | None = Field(
         None,
         description=(
             "Pulumi state backend for this stack (file://, s3://, https://...); the CLI's "
@@ -692,16 +706,6 @@ class BackendSpec(Model):
         description="Pulumi secrets provider of the stack (passphrase, or a KMS URL).",
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> BackendSpec:
-        if self.url is not None and not re.match(r"^(file|s3|https?|azblob|gs)://", self.url):
-            raise ValueError("url must be a Pulumi backend URL (file://, s3://, https://)")
-        return self
-
-
-def _check_backup_window(window: str) -> None:
-    if not _BACKUP_WINDOW.match(window):
-        raise ValueError(f"backupTime {window!r} must look like '02:00Z-03:00Z'")
 
 
 class LandingZoneSpec(Model):

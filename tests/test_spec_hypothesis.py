@@ -190,7 +190,7 @@ def test_repeated_network_zones_are_rejected(network: dict[str, Any], data: st.D
     network["zones"] = [zone] * len(network["zones"])
     values = base_values()
     values["llz:network"] = network
-    assert_rejected(values, "llz:network")
+    assert_rejected(values, "llz:network.zones")
 
 
 @SETTINGS
@@ -200,4 +200,4 @@ def test_same_ha_zones_are_rejected(network: dict[str, Any], data: st.DataObject
     values = base_values()
     values["llz:network"] = network
     values["llz:database"]["zones"] = [zone, zone]
-    assert_rejected(values, "llz:database")
+    assert_rejected(values, "llz:database.zones")
