@@ -31,8 +31,8 @@ def make_args(**changes: Any) -> AppServersArgs:
 
 
 @cache
-def servers_plan() -> Plan:
-    return run(lambda: AppServers("t-app", make_args()))
+def servers_plan(protected: bool = False) -> Plan:
+    return run(lambda: AppServers("t-app", make_args(deletion_protection=protected)))
 
 
 def test_count_per_zone_instances_in_each_zone() -> None:
@@ -53,6 +53,12 @@ def test_instances_sit_in_their_zone_vswitch() -> None:
 )
 def test_instances_are_private_and_encrypted(key: str, expected: object) -> None:
     assert {str(i.inputs[key]) for i in of_type(servers_plan(), INSTANCE)} == {str(expected)}
+
+
+@pytest.mark.parametrize("protected", [False, True])
+def test_deletion_protection_follows_the_args(protected: bool) -> None:
+    instances = of_type(servers_plan(protected), INSTANCE)
+    assert {i.inputs["deletionProtection"] for i in instances} == {protected}
 
 
 def test_instances_and_their_disks_are_tagged() -> None:

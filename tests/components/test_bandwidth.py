@@ -65,6 +65,12 @@ def test_eip_protection_follows_the_args(protected: bool) -> None:
     assert (eip.protect, eip.inputs["deletionProtection"]) == (protected, protected)
 
 
+@pytest.mark.parametrize("protected", [False, True])
+def test_package_deletion_protection_follows_the_args(protected: bool) -> None:
+    package = one(bandwidth_plan(shared=True, protected=protected), PACKAGE)
+    assert package.inputs["deletionProtection"] is protected
+
+
 @pytest.mark.parametrize("shared", [False, True])
 def test_every_taggable_resource_is_tagged(shared: bool) -> None:
     resources = taggable(bandwidth_plan(shared=shared))
