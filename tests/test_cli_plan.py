@@ -95,8 +95,8 @@ def test_validate_names_file_key_and_reason(tmp_path: Path) -> None:
     code, _out, err = _run_in(project, "validate", "dev")
     assert code == 1
     assert err == (
-        "error: stacks/Pulumi.dev.yaml: llz:network: zones must be distinct: "
-        "the landing zone spans at least two zones\n"
+        "error: stacks/Pulumi.dev.yaml: llz:network.zones: must be distinct zones, "
+        "got cn-shanghai-e, cn-shanghai-e\n"
     )
 
 
