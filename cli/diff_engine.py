@@ -367,3 +367,26 @@ def _by_normalised(plan: Plan) -> list[PlannedResource]:
     """The Plan's resources in the order of its normalised Plan (sorted by normalised URN)."""
     pattern = _env_pattern(plan.stack)
     return sorted(plan.resources, key=lambda r: pattern.sub(ENV_PLACEHOLDER, r.urn))
+
+
+def protected_warnings(diff: PlanDiff, left: Plan) -> tuple[str, ...]:
+    """Removals and replacements of resources protected on the left: Pulumi refuses them.
+
+    A protected resource cannot be deleted (a replacement deletes it) until a deployment
+    has lifted ``protect``; a reviewer should know before the deploy stops half-way.
+    """
+    protected = {r.urn for r in left.resources if r.protect}
+    protected_names = {r.name for r in left.resources if r.protect}
+
+    def blocked(change: ResourceChange) -> bool:
+        if change.action not in ("remove", "replace"):
+            return False
+        retyped = bool(change.properties) and change.properties[0].path == "type"
+        return change.urn in protected or (retyped and change.name in protected_names)
+
+    return tuple(
+        f"{c.name} ({c.type}) is protected: Pulumi refuses to "
+        f"{'delete' if c.action == 'remove' else 'replace'} it until `protect` is lifted"
+        for c in diff.changes
+        if blocked(c)
+    )

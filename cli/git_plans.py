@@ -104,6 +104,55 @@ def _loaded_from(project_dir: Path) -> bool:
     return Path(cli.__file__).resolve().parent.parent == project_dir.resolve()
 
 
+def secure_config(project_dir: Path, stack: str, ref: str | None) -> dict[str, str]:
+    """Key -> SHA-256 of the ciphertext, for every ``secure:`` value of the stack's config.
+
+    Read from the working tree (``ref`` None) or with ``git show REF:path``. Nothing is
+    decrypted; a missing or unreadable file gives an empty mapping (the plan step reports
+    real problems).
+    """
+    import hashlib
+
+    import yaml
+
+    relative = Path("stacks") / f"Pulumi.{stack}.yaml"
+    if ref is None:
+        path = project_dir / relative
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    else:
+        repo = repository_root(project_dir)
+        inside = (project_dir.resolve().relative_to(repo) / relative).as_posix()
+        result = _git(repo, "show", f"{resolve_revision(repo, ref)}:{inside}")
+        text = result.stdout.decode("utf-8", errors="replace") if result.returncode == 0 else ""
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        return {}
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        return {}
+    return {
+        str(key): hashlib.sha256(str(value["secure"]).encode()).hexdigest()
+        for key, value in config.items()
+        if isinstance(value, dict) and "secure" in value
+    }
+
+
+def secret_config_warnings(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """One line per secret config key whose ciphertext was set, changed or removed."""
+    lines = []
+    for key in sorted(old.keys() | new.keys()):
+        if key not in old:
+            lines.append(f"secret config {key} was set: (none) -> [secret]")
+        elif key not in new:
+            lines.append(f"secret config {key} was removed: [secret] -> (none)")
+        elif old[key] != new[key]:
+            lines.append(
+                f"secret config {key} changed: [secret] -> [secret] (its ciphertext differs)"
+            )
+    return lines
+
+
 def plan_at_revision(
     project_dir: Path, stack: str, ref: str | None, runner: PlanRunner | None = None
 ) -> tuple[Plan, str]:

@@ -34,11 +34,16 @@ MAX_VALUE = 100
 class CostDeltaLike(Protocol):
     """What `cli.cost.api.monthly_cost_delta` returns (read by attribute)."""
 
-    currency: str
-    left_total: Decimal
-    right_total: Decimal
-    delta: Decimal
-    per_resource: Sequence[tuple[str, Decimal, Decimal]]
+    @property
+    def currency(self) -> str: ...
+    @property
+    def left_total(self) -> Decimal: ...
+    @property
+    def right_total(self) -> Decimal: ...
+    @property
+    def delta(self) -> Decimal: ...
+    @property
+    def per_resource(self) -> Sequence[tuple[str, Decimal, Decimal]]: ...
 
 
 def format_value(value: Any, limit: int | None = MAX_VALUE) -> str:
@@ -111,7 +116,10 @@ def _json_value(value: Any) -> Any:
 
 
 def diff_to_dict(
-    diff: PlanDiff, cost: CostDeltaLike | None = None, cost_note: str | None = None
+    diff: PlanDiff,
+    cost: CostDeltaLike | None = None,
+    cost_note: str | None = None,
+    warnings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Deterministic machine form (``llz diff --json``)."""
     data: dict[str, Any] = {
@@ -140,6 +148,7 @@ def diff_to_dict(
             for c in diff.changes
         ],
         "cost": None,
+        "warnings": list(warnings),
     }
     if cost is not None:
         data["cost"] = {
@@ -178,6 +187,7 @@ def render_text(
     verbose: int = 0,
     cost: CostDeltaLike | None = None,
     cost_note: str | None = None,
+    warnings: Sequence[str] = (),
 ) -> None:
     from rich.text import Text
 
@@ -194,6 +204,8 @@ def render_text(
                 line.append("  (forces replacement)", style="bold " + style)
             console.print(line)
     console.print(Text(summary_line(diff), style="bold"))
+    for warning in warnings:
+        console.print(Text(f"warning: {warning}", style="bold red"))
     if cost is not None:
         console.print(Text(cost_line(cost)))
         if verbose:
@@ -220,7 +232,10 @@ def _code(text: str) -> str:
 
 
 def render_markdown(
-    diff: PlanDiff, cost: CostDeltaLike | None = None, cost_note: str | None = None
+    diff: PlanDiff,
+    cost: CostDeltaLike | None = None,
+    cost_note: str | None = None,
+    warnings: Sequence[str] = (),
 ) -> str:
     """GitHub-flavoured Markdown for a pull-request comment."""
     out = [
@@ -229,6 +244,8 @@ def render_markdown(
         f"**{summary_line(diff)}**",
         "",
     ]
+    if warnings:
+        out += [f"> **Warning:** {_cell(w)}  " for w in warnings] + [""]
     if cost is not None:
         out += [cost_line(cost), ""]
     elif cost_note:

@@ -158,3 +158,42 @@ def test_real_cost_module_prices_the_difference() -> None:
         cost["delta_monthly"]
     )
     assert Decimal(cost["delta_monthly"]) > 0  # prod is bigger than staging
+
+
+def test_git_mode_wiring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`llz diff prod --from REF`: both sides, labels, protected and secret-config warnings."""
+    import dataclasses
+
+    import cli.git_plans as git_plans
+    from cli.plan import Plan
+
+    prod = shipped_plan("prod")
+    resources = [
+        dataclasses.replace(r, inputs={**r.inputs, "engine": "PostgreSQL"})
+        if r.name == "prod-rds-mysql" else r
+        for r in prod.resources
+    ]
+    changed = Plan.build(prod.project, prod.stack, prod.engine, resources)
+    calls: list[Any] = []
+
+    def plan_at_revision(project_dir: Path, stack: str, ref: str | None) -> Any:
+        calls.append((stack, ref))
+        return (prod, "v1.0 (0123456789)") if ref else (changed, "working tree")
+
+    def secure_config(project_dir: Path, stack: str, ref: str | None) -> dict[str, str]:
+        return {"llz:tlsPrivateKey": "a" if ref else "b"}
+
+    monkeypatch.setattr(git_plans, "plan_at_revision", plan_at_revision)
+    monkeypatch.setattr(git_plans, "secure_config", secure_config)
+    result = invoke_llz(["--no-color", "diff", "prod", "--from", "v1.0", "--no-cost"])
+    assert result.exit_code == 2, result.output
+    assert calls == [("prod", "v1.0"), ("prod", None)]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "llz diff: prod@v1.0 (0123456789) -> prod@working tree"
+    assert '      engine: "MySQL" -> "PostgreSQL"  (forces replacement)' in lines
+    assert lines[-2:] == [
+        "warning: prod-rds-mysql (alicloud:rds/instance:Instance) is protected: Pulumi refuses "
+        "to replace it until `protect` is lifted",
+        "warning: secret config llz:tlsPrivateKey changed: [secret] -> [secret] "
+        "(its ciphertext differs)",
+    ]

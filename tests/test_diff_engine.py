@@ -14,6 +14,7 @@ from cli.diff_engine import (
     forces_replacement,
     normalise_environment,
     property_changes,
+    protected_warnings,
 )
 from cli.diffs import PlanDiff, ResourceChange
 from cli.plan import SECRET_SIG, SIG_KEY, Plan
@@ -229,3 +230,22 @@ def test_environment_diff_shows_the_real_values() -> None:
 
 def test_an_environment_against_itself_is_empty() -> None:
     assert diff_environments(shipped_plan("dev"), shipped_plan("dev")).empty
+
+
+def test_protected_resources_that_would_be_deleted_are_warned_about() -> None:
+    left = plan(
+        res("db", RDS, {"engine": "MySQL", "instanceType": "a"}, protect=True),
+        res("db2", RDS, {"engine": "MySQL", "instanceType": "a"}, protect=True),
+        res("gone", RDS, {"engine": "MySQL"}, protect=True),
+        res("free", RDS, {"engine": "MySQL"}),
+    )
+    right = plan(
+        res("db", RDS, {"engine": "PostgreSQL", "instanceType": "a"}, protect=True),
+        res("db2", RDS, {"engine": "MySQL", "instanceType": "b"}, protect=True),
+        res("free", RDS, {"engine": "PostgreSQL"}),
+    )
+    diff = diff_plans(left, right, "a", "b")
+    assert protected_warnings(diff, left) == (
+        f"db ({RDS}) is protected: Pulumi refuses to replace it until `protect` is lifted",
+        f"gone ({RDS}) is protected: Pulumi refuses to delete it until `protect` is lifted",
+    )

@@ -11,10 +11,16 @@ from typing import Any
 import pytest
 
 from cli.diff_engine import diff_plans
-from cli.git_plans import plan_at_revision, plan_in_directory
+from cli.git_plans import (
+    plan_at_revision,
+    plan_in_directory,
+    secret_config_warnings,
+    secure_config,
+)
 from stacks.errors import InputError
 from tests.conftest import PROJECT_DIR
 
+NEW_CIPHERTEXT = "v1:rotatedrotated:cm90YXRlZCBrZXkgY2lwaGVydGV4dA=="
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
@@ -47,6 +53,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "first")
     set_backup_days(root, 30, 35)
+    stack_file = root / "stacks" / "Pulumi.prod.yaml"
+    text = stack_file.read_text(encoding="utf-8")
+    old = text.split("llz:tlsPrivateKey:\n    secure: ", 1)[1].split("\n", 1)[0]
+    stack_file.write_text(text.replace(old, NEW_CIPHERTEXT), encoding="utf-8")
     git(root, "commit", "-q", "-am", "second")
     set_backup_days(root, 35, 40)
     return root
@@ -119,3 +129,14 @@ def test_failing_plan_reports_its_error(repo: Path) -> None:
     assert str(error.value) == (
         "revision HEAD: the offline plan failed: stacks/Pulumi.prod.yaml: llz:database: bad value"
     )
+
+
+def test_rotated_secret_config_is_told_without_values(repo: Path) -> None:
+    old, new = secure_config(repo, "prod", "HEAD~1"), secure_config(repo, "prod", None)
+    assert set(old) == set(new) == {"llz:tlsPrivateKey", "llz:alarmWebhook"}
+    assert secret_config_warnings(old, new) == [
+        "secret config llz:tlsPrivateKey changed: [secret] -> [secret] (its ciphertext differs)"
+    ]
+    assert NEW_CIPHERTEXT not in repr(new)
+    assert secret_config_warnings(secure_config(repo, "prod", "HEAD"), new) == []
+    assert secret_config_warnings({}, {"k": "x"}) == ["secret config k was set: (none) -> [secret]"]

@@ -207,3 +207,21 @@ def test_cli_versions_without_pulumi(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("error: pulumi: the Pulumi CLI is not installed")
     assert "Traceback" not in result.output
+
+
+def test_cli_warns_when_a_protected_resource_would_be_replaced(tmp_path: Path) -> None:
+    from tests.conftest import invoke_llz
+
+    changed = export()
+    changed["deployment"]["resources"][3]["inputs"]["engine"] = "PostgreSQL"
+    a = write(tmp_path / "a.json", export())
+    b = write(tmp_path / "b.json", changed)
+    result = invoke_llz(["--no-color", "diff", "--from-state", str(a), "--to-state", str(b),
+                         "--no-cost"])
+    assert result.exit_code == 2, result.output
+    assert "± rds.Instance  prod-rds   (replaced: engine cannot change in place)" in result.stdout
+    assert ("warning: prod-rds (alicloud:rds/instance:Instance) is protected: Pulumi refuses "
+            "to replace it until `protect` is lifted") in result.stdout
+    data = json.loads(invoke_llz(["diff", "--from-state", str(a), "--to-state", str(b),
+                                  "--json", "--no-cost"]).stdout)
+    assert len(data["warnings"]) == 1

@@ -96,6 +96,7 @@ def diff(
         raise click.UsageError(f"choose one way to compare: {MODES_HELP}")
 
     secrets: dict[str, set[str]] = {}
+    warnings: list[str] = []
     if state:
         left, right, labels, secrets = _states(envs, from_state, to_state)
     elif version:
@@ -104,16 +105,23 @@ def diff(
         left, right, labels = _environments(ctx.project_dir, envs)
     else:
         left, right, labels = _revisions(ctx.project_dir, envs, from_ref, to_ref)
+        from cli.git_plans import secret_config_warnings, secure_config
 
-    from cli.diff_engine import diff_environments, diff_plans
+        warnings += secret_config_warnings(
+            secure_config(ctx.project_dir, envs[0], from_ref or "HEAD"),
+            secure_config(ctx.project_dir, envs[0], to_ref),
+        )
 
-    if labels[0] is None:  # environment vs environment
+    from cli.diff_engine import diff_environments, diff_plans, protected_warnings
+
+    if labels[0] is None:  # environment vs environment: no deployment between them
         result = diff_environments(left, right)
     else:
         result = diff_plans(left, right, labels[0], str(labels[1]), changed_secrets=secrets)
+        warnings[:0] = protected_warnings(result, left)
     cost, note = (None, None) if no_cost else monthly_cost(left, right, prices)
     text = render(result, "json" if as_json else fmt, ctx.verbose, ctx.color and out is None,
-                  cost, note)
+                  cost, note, warnings)
     if out is not None:
         from cli.output import write_output
 
@@ -212,15 +220,16 @@ def render(
     color: bool,
     cost: CostDeltaLike | None,
     note: str | None,
+    warnings: list[str],
 ) -> str:
     from cli.render_diff import diff_to_dict, render_markdown, render_text
 
     if fmt == "json":
         from cli.output import to_json
 
-        return to_json(diff_to_dict(result, cost, note))
+        return to_json(diff_to_dict(result, cost, note, warnings))
     if fmt == "markdown":
-        return render_markdown(result, cost, note)
+        return render_markdown(result, cost, note, warnings)
     import io
 
     from rich.console import Console
@@ -230,6 +239,6 @@ def render(
         soft_wrap=True,
         file=io.StringIO(),
     )
-    render_text(result, console, verbose, cost, note)
+    render_text(result, console, verbose, cost, note, warnings)
     return console.export_text(styles=color)
 
