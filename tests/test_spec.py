@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path as PathType
 from typing import Any
 
 import pytest
@@ -224,7 +225,7 @@ def test_every_model_problem_is_reported_at_once() -> None:
     assert keys == {"llz:colour", "llz:database.storageGb"}
 
 
-def test_nested_secure_value_in_the_file_is_rejected(tmp_path: Any) -> None:
+def test_nested_secure_value_in_the_file_is_rejected(tmp_path: PathType) -> None:
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(
         "config:\n  llz:tags:\n    owner: {secure: v1:abc}\n"
@@ -235,7 +236,7 @@ def test_nested_secure_value_in_the_file_is_rejected(tmp_path: Any) -> None:
     assert [p.key for p in caught.value.problems] == ["llz:tags.owner"]
 
 
-def test_unknown_top_level_file_key_is_rejected(tmp_path: Any) -> None:
+def test_unknown_top_level_file_key_is_rejected(tmp_path: PathType) -> None:
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config: {}\nconfg: {}\n")
     with pytest.raises(InputError) as caught:
