@@ -22,14 +22,15 @@ def prices(
         "eip": {
             "configFeePerHour": fig("cfg", "0.02"),
             "payByTraffic": {"perGb": fig("perGb", per_gb), "freeGbPerMonth": fig("free", free)},
+            # per Mbps per day; x 730 / 24 days a month: 1.2 -> 36.5, 2.4 -> 73
             "payByBandwidth": {
-                "firstFiveMbpsPerMbpsMonth": fig("first5", "30"),
-                "abovePerMbpsMonth": fig("above", "100"),
+                "firstFiveMbpsPerMbpsDay": fig("first5", "1.2"),
+                "aboveFiveMbpsPerMbpsDay": fig("above", "2.4"),
             },
         },
         "sharedPackage": {
-            "payByBandwidth": {"perMbpsMonth": fig("pkg", "90")},
-            "payBy95": {"perMbpsMonth": fig("p95", "60")},
+            "payByBandwidth": {"perMbpsDay": fig("pkg", "2.4")},
+            "payBy95": {"perMbpsDay": fig("p95", "1.2")},
         },
     }
     plan_list = tuple(
@@ -71,12 +72,12 @@ def test_two_fixed_options_never_cross() -> None:
 
 def test_options_for_a_peak_of_12_mbps() -> None:
     options = {o.key: o for o in build_options(prices(plans={100: "60"}), Usage(D(500), D(12)))}
-    # EIP pay-by-bandwidth: 5 * 30 + 7 * 100 = 850
-    assert options["eip:PayByBandwidth"].fixed == D(850)
-    # shared package pay-by-bandwidth: 12 * 90 = 1080
-    assert options["sharedPackage:PayByBandwidth"].fixed == D(1080)
-    # 95th percentile: max(12, 20% of 12) * 60 = 720
-    assert options["sharedPackage:PayBy95"].fixed == D(720)
+    # EIP pay-by-bandwidth: 5 * 36.5 + 7 * 73 = 693.5
+    assert options["eip:PayByBandwidth"].fixed == D("693.5")
+    # shared package pay-by-bandwidth: 12 * 73 = 876
+    assert options["sharedPackage:PayByBandwidth"].fixed == D(876)
+    # 95th percentile: max(12, 20% of 12) * 36.5 = 438
+    assert options["sharedPackage:PayBy95"].fixed == D(438)
     # pay-by-traffic at 500 GB: (500 - 20) * 0.8 = 384; with a 100 GB plan: 60 + 380 * 0.8
     assert options["eip:PayByTraffic"].cost(D(500)) == D("384.0")
     assert options["eip:PayByTraffic+plan:100GB"].cost(D(500)) == D("364.0")
@@ -84,8 +85,8 @@ def test_options_for_a_peak_of_12_mbps() -> None:
 
 def test_pay_by_95_bills_at_least_the_minimum_ratio() -> None:
     options = {o.key: o for o in build_options(prices(), Usage(D(10), D(10)), package_mbps=D(200))}
-    # max(10, 20% of 200 = 40) * 60 = 2400
-    assert options["sharedPackage:PayBy95"].fixed == D(2400)
+    # max(10, 20% of 200 = 40) * 36.5 = 1460
+    assert options["sharedPackage:PayBy95"].fixed == D(1460)
 
 
 def test_ranking_and_verdict_at_low_traffic() -> None:
@@ -94,12 +95,12 @@ def test_ranking_and_verdict_at_low_traffic() -> None:
     assert ranking[0] == "eip:PayByTraffic"  # (60 - 20) * 0.8 = 32
     assert decision.monthly(decision.cheapest) == D("32.00")
     assert not decision.configured_is_cheapest
-    # 95th percentile: 10 * 60 = 600 -> saving 568
-    assert decision.saving == D("568.00")
+    # 95th percentile: 10 * 36.5 = 365 -> saving 333
+    assert decision.saving == D("333.00")
 
 
 def test_ranking_at_high_traffic_prefers_fixed_bandwidth() -> None:
-    # 20 000 GB: traffic costs 15 984; 95th percentile at 100 Mbps costs 6 000
+    # 20 000 GB: traffic costs 15 984; 95th percentile at 100 Mbps costs 3 650
     decision = decide(prices(), Usage(D(20000), D(100)), "sharedPackage:PayBy95")
     assert decision.cheapest.key == "sharedPackage:PayBy95"
     assert decision.configured_is_cheapest
@@ -117,21 +118,29 @@ def test_break_evens_are_explained_with_the_formula() -> None:
     decision = decide(prices(), Usage(D(60), D(10)), "eip:PayByTraffic")
     found = {(b.left, b.right): b for b in decision.break_evens}
     be = found[("eip:PayByTraffic", "sharedPackage:PayBy95")]
-    # 10 Mbps at 60 = 600: T = 20 + 600 / 0.8 = 770
-    assert be.traffic_gb == D("770.00")
-    assert be.explanation == "T = 20 + (600 - 0) / 0.8 = 770.00 GB"
+    # 10 Mbps at 36.5 = 365: T = 20 + 365 / 0.8 = 476.25
+    assert be.traffic_gb == D("476.25")
+    assert be.explanation == "T = 20 + (365 - 0) / 0.8 = 476.25 GB"
     none = found[("eip:PayByBandwidth", "sharedPackage:PayByBandwidth")]
     assert none.traffic_gb is None and none.explanation.startswith("none")
 
 
 def test_switches_follow_the_cheapest_option() -> None:
-    # traffic -> plan 100 (60) at 20 + 60/0.8 = 95; plan -> 95th (600) at 120 + 540/0.8 = 795
+    # traffic -> plan 100 (60) at 20 + 60/0.8 = 95; plan -> 95th (365) at 120 + 305/0.8 = 501.25
     opts = build_options(prices(plans={100: "60"}), Usage(D(60), D(10)))
     found = [(s.traffic_gb, s.cheaper_below, s.cheaper_above) for s in switches(opts)]
     assert found == [
         (D("95.00"), "eip:PayByTraffic", "eip:PayByTraffic+plan:100GB"),
-        (D("795.00"), "eip:PayByTraffic+plan:100GB", "sharedPackage:PayBy95"),
+        (D("501.25"), "eip:PayByTraffic+plan:100GB", "sharedPackage:PayBy95"),
     ]
+
+
+def test_a_plan_on_top_of_the_configured_charge_type_keeps_it_the_cheapest() -> None:
+    # 60 GB: pay-by-traffic (60 - 20) * 0.8 = 32; with a 10 GB plan for 7.5: 7.5 + 30 * 0.8 = 31.5
+    decision = decide(prices(plans={10: "7.5"}), Usage(D(60), D(10)), "eip:PayByTraffic")
+    assert decision.cheapest.key == "eip:PayByTraffic+plan:10GB"
+    assert decision.configured_is_cheapest
+    assert decision.saving == D("0.50")
 
 
 @pytest.mark.parametrize("traffic", ["0", "19.99", "20"])

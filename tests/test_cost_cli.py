@@ -33,8 +33,8 @@ def test_estimate_of_dev_by_hand() -> None:
     prices = load_prices().region("cn-shanghai")
     result = estimate(shipped_plan("dev"), prices, Usage(Decimal(60), Decimal(10)))
     by_name = {c.name: c for c in result.resources}
-    # ecs.g7.large 730 h x 0.56 + 40 GB ESSD x 1.0 = 408.80 + 40 = 448.80
-    assert by_name["dev-app-1a"].monthly == Decimal("448.80")
+    # ecs.g7.large 730 h x 0.56 + 40 GB ESSD x 0.0021/h x 730 h = 408.80 + 61.32 = 470.12
+    assert by_name["dev-app-1a"].monthly == Decimal("470.12")
     # EIP bound to the SLB: 730 h x 0.02 config fee + (60 - 20) GB x 0.8 = 14.60 + 32 = 46.60
     assert by_name["dev-bandwidth-eip"].monthly == Decimal("46.60")
     assert by_name["dev-vpc"].status == "no charge"
@@ -61,8 +61,8 @@ def test_unknown_instance_type_is_not_priced_never_zero() -> None:
 def test_llz_cost_dev_table() -> None:
     result = invoke_llz(["--no-color", "cost", "dev"])
     assert result.exit_code == 0, result.output
-    assert "Total" in result.stdout and "2,335.50 CNY" in result.stdout
-    assert "the configured choice eip:PayByTraffic is the cheapest" in result.stdout
+    assert "Total" in result.stdout and "2,400.04 CNY" in result.stdout
+    assert "the configured choice eip:PayByTraffic is the cheapest way to pay" in result.stdout
     assert "Assumed prices" in result.stdout
 
 
@@ -77,7 +77,9 @@ def test_llz_cost_prod_json_is_deterministic() -> None:
     assert band["configured"] == "sharedPackage:PayBy95"
     assert band["trafficGb"] == "2400" and band["peakMbps"] == "120"
     assert band["configuredIsCheapest"] is False
-    assert any(a["key"].endswith("payByTraffic.perGb") for a in data["assumptions"])
+    assumed = {a["key"] for a in data["assumptions"]}
+    assert "regions.cn-shanghai.ecs.instanceTypePerHour.ecs.g7.2xlarge" in assumed
+    assert "regions.cn-shanghai.eip.payByTraffic.perGb" not in assumed  # sourced
     assert Decimal(data["estimate"]["total"]) > 0
 
 
@@ -175,7 +177,8 @@ def test_monthly_cost_delta_dev_to_prod() -> None:
     assert delta.delta == delta.right_total - delta.left_total > 0
     rows = {urn: (old, new) for urn, old, new in delta.per_resource}
     app = next(u for u in rows if u.endswith("::<env>-app-1a"))
-    assert rows[app] == (Decimal("448.80"), Decimal("1675.20"))
+    # 408.80 + 61.32 -> 1635.20 + 61.32
+    assert rows[app] == (Decimal("470.12"), Decimal("1696.52"))
     added = next(u for u in rows if u.endswith("::<env>-app-1b"))  # prod only
     assert rows[added][0] == 0
     assert delta.not_priced == ()

@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from cli.cost.estimate import FIVE, Usage, eip_bandwidth_figures, money
+from cli.cost.estimate import (
+    FIVE,
+    Usage,
+    eip_bandwidth_figures,
+    money,
+    per_day_to_month,
+    plain,
+)
 from cli.cost.prices import Figure, RegionPrices, natural_key
 
 ZERO = Decimal(0)
@@ -57,9 +64,9 @@ class Option:
 
     def formula(self) -> str:
         if self.rate == 0:
-            return f"{self.fixed}"
-        head = f"{self.fixed} + " if self.fixed else ""
-        return f"{head}{self.rate} * max(T - {self.allowance}, 0)"
+            return plain(self.fixed)
+        head = f"{plain(self.fixed)} + " if self.fixed else ""
+        return f"{head}{plain(self.rate)} * max(T - {plain(self.allowance)}, 0)"
 
 
 @dataclass(frozen=True)
@@ -126,8 +133,14 @@ class Decision:
 
     @property
     def configured_is_cheapest(self) -> bool:
+        """The configured charge type is the cheapest way to pay (a data transfer plan
+        bought on top of pay-by-traffic does not change the stack's charge type)."""
         option = self.configured_option
-        return option is not None and self.monthly(option) <= self.monthly(self.cheapest)
+        if option is None:
+            return False
+        return self.cheapest.choice == option.key or self.monthly(option) <= self.monthly(
+            self.cheapest
+        )
 
     @property
     def saving(self) -> Decimal:
@@ -200,26 +213,26 @@ def build_options(
         Option(
             "eip:PayByBandwidth",
             f"EIP pay-by-bandwidth {peak} Mbps",
-            sum((q * f.value for _, q, f in parts), ZERO),
+            sum((q * per_day_to_month(f.value) for _, q, f in parts), ZERO),
             ZERO,
             ZERO,
             tuple(f for _, _, f in parts),
             note="first 5 Mbps and the rest at different rates" if peak > FIVE else "",
         )
     )
-    shared = prices.required("sharedPackage", "payByBandwidth", "perMbpsMonth")
+    shared = prices.required("sharedPackage", "payByBandwidth", "perMbpsDay")
     package_peak = max(peak, PACKAGE_MIN_MBPS)
     options.append(
         Option(
             "sharedPackage:PayByBandwidth",
             f"shared bandwidth pay-by-bandwidth {package_peak} Mbps",
-            package_peak * shared.value,
+            package_peak * per_day_to_month(shared.value),
             ZERO,
             ZERO,
             (shared,),
         )
     )
-    p95 = prices.required("sharedPackage", "payBy95", "perMbpsMonth")
+    p95 = prices.required("sharedPackage", "payBy95", "perMbpsDay")
     size = max(package_mbps or ZERO, package_peak)
     floor = size * ratio / 100
     billed = max(package_peak, floor)
@@ -227,7 +240,7 @@ def build_options(
         Option(
             "sharedPackage:PayBy95",
             f"shared bandwidth pay-by-95th-percentile ({size} Mbps package)",
-            billed * p95.value,
+            billed * per_day_to_month(p95.value),
             ZERO,
             ZERO,
             (p95,),
@@ -316,7 +329,8 @@ def _break_even(a: Option, b: Option) -> BreakEven:
     fixed, metered = (a, b) if a.rate == 0 else (b, a)
     if fixed.rate == 0 and metered.rate > 0:
         explanation = (
-            f"T = {metered.allowance} + ({fixed.fixed} - {metered.fixed}) / {metered.rate} = {t} GB"
+            f"T = {plain(metered.allowance)} + ({plain(fixed.fixed)} - {plain(metered.fixed)})"
+            f" / {plain(metered.rate)} = {t} GB"
         )
     else:
         explanation = f"{a.formula()} = {b.formula()} at T = {t} GB"

@@ -61,22 +61,34 @@ class Usage:
 
 @dataclass(frozen=True)
 class CostItem:
+    """``quantity`` ``unit`` at ``unit_price`` (the figure, converted to the unit if needed)."""
+
     label: str
     quantity: Decimal
     unit: str
     figure: Figure
+    unit_price: Decimal
     amount: Decimal
+    converted_from: str | None = None  # e.g. "per Mbps-day" when a daily price was scaled
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
-            "quantity": str(self.quantity),
+            "quantity": plain(self.quantity),
             "unit": self.unit,
-            "unitPrice": str(self.figure.value),
-            "priceKey": self.figure.key,
+            "unitPrice": plain(self.unit_price),
+            "price": {"key": self.figure.key, "value": plain(self.figure.value)},
+            "convertedFrom": self.converted_from,
             "assumption": self.figure.assumption,
             "amount": str(self.amount),
         }
+
+    def describe(self, mark: str = "") -> str:
+        flag = mark if self.figure.assumption else ""
+        text = f"{self.label}: {plain(self.quantity)} {self.unit} x {plain(self.unit_price)}{flag}"
+        if self.converted_from:
+            text += f" ({plain(self.figure.value)} {self.converted_from})"
+        return text
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,20 @@ class Estimate:
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal as plain text without exponent or trailing zeros: 29.20 -> 29.2, 1E+2 -> 100."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def per_day_to_month(value: Decimal) -> Decimal:
+    return value * HOURS_PER_MONTH / 24
+
+
+def per_hour_to_month(value: Decimal) -> Decimal:
+    return value * HOURS_PER_MONTH
 
 
 def number(value: Any) -> Decimal | None:
@@ -213,11 +239,23 @@ class _NotPriced(Exception):
 
 
 def _item(
-    label: str, quantity: Decimal, unit: str, figure: Figure | None, missing: str
+    label: str,
+    quantity: Decimal,
+    unit: str,
+    figure: Figure | None,
+    missing: str,
+    per: str | None = None,
 ) -> CostItem:
+    """One price line; ``per`` = "day" or "hour" converts the figure to a monthly unit price."""
     if figure is None:
         raise _NotPriced(missing)
-    return CostItem(label, quantity, unit, figure, money(quantity * figure.value))
+    if per == "day":
+        price, converted = per_day_to_month(figure.value), f"per {unit.split('-')[0]}-day"
+    elif per == "hour":
+        price, converted = per_hour_to_month(figure.value), f"per {unit.split('-')[0]}-hour"
+    else:
+        price, converted = figure.value, None
+    return CostItem(label, quantity, unit, figure, price, money(quantity * price), converted)
 
 
 def _price(
@@ -264,12 +302,17 @@ def _hours(label: str, figure_and_missing: tuple[Figure | None, str]) -> CostIte
     return _item(label, HOURS_PER_MONTH, "h", figure, missing)
 
 
-def _storage(label: str, size: Any, figure_and_missing: tuple[Figure | None, str]) -> CostItem:
+def _storage(
+    label: str,
+    size: Any,
+    figure_and_missing: tuple[Figure | None, str],
+    per: str | None = None,
+) -> CostItem:
     amount = number(size)
     if amount is None:
         raise _NotPriced(f"{label}: size unknown ({size!r})")
     figure, missing = figure_and_missing
-    return _item(label, amount, "GB-month", figure, missing)
+    return _item(label, amount, "GB-month", figure, missing, per)
 
 
 Pricer = Any  # Callable[[Mapping, RegionPrices, Usage | None, _Context, list[str]], Iterable]
@@ -284,7 +327,8 @@ def _ecs(
     yield _storage(
         f"system disk {category}",
         inputs.get("systemDiskSize", 40),
-        _named(p, "ecs", "diskPerGbMonth", category),
+        _named(p, "ecs", "diskPerGbHour", category),
+        per="hour",
     )
     bandwidth = number(inputs.get("internetMaxBandwidthOut", 0)) or Decimal(0)
     if bandwidth > 0:
@@ -340,7 +384,7 @@ def eip_bandwidth_figures(p: RegionPrices, mbps: Decimal) -> list[tuple[str, Dec
         (
             "bandwidth up to 5 Mbps",
             first,
-            p.required("eip", "payByBandwidth", "firstFiveMbpsPerMbpsMonth"),
+            p.required("eip", "payByBandwidth", "firstFiveMbpsPerMbpsDay"),
         )
     ]
     if mbps > FIVE:
@@ -348,7 +392,7 @@ def eip_bandwidth_figures(p: RegionPrices, mbps: Decimal) -> list[tuple[str, Dec
             (
                 "bandwidth above 5 Mbps",
                 mbps - FIVE,
-                p.required("eip", "payByBandwidth", "abovePerMbpsMonth"),
+                p.required("eip", "payByBandwidth", "aboveFiveMbpsPerMbpsDay"),
             )
         )
     return parts
@@ -388,7 +432,7 @@ def _eip(
         if mbps is None:
             raise _NotPriced(f"bandwidth unknown ({inputs.get('bandwidth')!r})")
         for label, quantity, figure in eip_bandwidth_figures(p, mbps):
-            yield _item(label, quantity, "Mbps-month", figure, "")
+            yield _item(label, quantity, "Mbps-month", figure, "", per="day")
     else:
         raise _NotPriced(f"no price model for internetChargeType {charge!r}")
 
@@ -405,8 +449,9 @@ def _package(
             f"bandwidth {mbps} Mbps",
             mbps,
             "Mbps-month",
-            p.figure("sharedPackage", "payByBandwidth", "perMbpsMonth"),
-            _missing(p, "sharedPackage", "payByBandwidth", "perMbpsMonth"),
+            p.figure("sharedPackage", "payByBandwidth", "perMbpsDay"),
+            _missing(p, "sharedPackage", "payByBandwidth", "perMbpsDay"),
+            per="day",
         )
     elif charge == "PayBy95":
         ratio = number(inputs.get("ratio", 20)) or Decimal(20)
@@ -421,8 +466,9 @@ def _package(
             "95th-percentile bandwidth",
             billed,
             "Mbps-month",
-            p.figure("sharedPackage", "payBy95", "perMbpsMonth"),
-            _missing(p, "sharedPackage", "payBy95", "perMbpsMonth"),
+            p.figure("sharedPackage", "payBy95", "perMbpsDay"),
+            _missing(p, "sharedPackage", "payBy95", "perMbpsDay"),
+            per="day",
         )
     else:
         raise _NotPriced(f"no price model for internetChargeType {charge!r}")

@@ -32,15 +32,18 @@ REGION_SCHEMA: dict[str, Any] = {
     "eip": {
         "configFeePerHour": "figure",
         "payByTraffic": {"perGb": "figure", "freeGbPerMonth": "figure"},
-        "payByBandwidth": {"firstFiveMbpsPerMbpsMonth": "figure", "abovePerMbpsMonth": "figure"},
+        "payByBandwidth": {
+            "firstFiveMbpsPerMbpsDay": "figure",
+            "aboveFiveMbpsPerMbpsDay": "figure",
+        },
     },
     "sharedPackage": {
-        "payByBandwidth": {"perMbpsMonth": "figure"},
-        "payBy95": {"perMbpsMonth": "figure"},
+        "payByBandwidth": {"perMbpsDay": "figure"},
+        "payBy95": {"perMbpsDay": "figure"},
     },
     "dataTransferPlans": "plans",
     "loadBalancer": {"specPerHour": "figures"},
-    "ecs": {"instanceTypePerHour": "figures", "diskPerGbMonth": "figures"},
+    "ecs": {"instanceTypePerHour": "figures", "diskPerGbHour": "figures"},
     "rds": {"instanceClassPerHour": "figures", "storagePerGbMonth": "figures"},
     "redis": {"instanceClassPerHour": "figures"},
     "mongodb": {"instanceClassPerHour": "figures", "storagePerGbMonth": "figures"},

@@ -20,10 +20,7 @@ def amount(value: Decimal, currency: str) -> str:
 
 
 def _detail(cost: ResourceCost) -> str:
-    parts = [
-        f"{i.label}: {i.quantity} {i.unit} x {i.figure.value}{MARK if i.figure.assumption else ''}"
-        for i in cost.items
-    ]
+    parts = [i.describe(MARK) for i in cost.items]
     return "; ".join([*parts, *cost.notes])
 
 
@@ -34,10 +31,16 @@ def verdict(report: CostReport) -> str:
     if configured is None:
         return f"configured choice {d.configured} is not one of the options compared"
     if d.configured_is_cheapest:
-        return (
-            f"the configured choice {d.configured} is the cheapest at "
+        text = (
+            f"the configured choice {d.configured} is the cheapest way to pay at "
             f"{amount(d.monthly(configured), d.currency)} a month"
         )
+        if d.saving > 0:
+            text += (
+                f"; adding a {cheapest.label.split(' + ', 1)[1]} saves "
+                f"{amount(d.saving, d.currency)} a month"
+            )
+        return text
     return (
         f"the configured choice {d.configured} costs {amount(d.monthly(configured), d.currency)}"
         f" a month; {cheapest.label} would cost {amount(d.monthly(cheapest), d.currency)}"
