@@ -54,7 +54,7 @@ FORCE_NEW: Mapping[str, frozenset[str]] = {
         {"allocationId", "instanceId", "instanceType", "privateIpAddress", "vpcId"}
     ),
     "alicloud:vpc/commonBandwithPackage:CommonBandwithPackage": frozenset(
-        {"isp", "internetChargeType", "ratio", "zone"}
+        {"isp", "internetChargeType", "ratio", "zone", "securityProtectionTypes"}
     ),
     "alicloud:vpc/commonBandwithPackageAttachment:CommonBandwithPackageAttachment": frozenset(
         {"bandwidthPackageId", "instanceId"}

@@ -249,3 +249,16 @@ def test_protected_resources_that_would_be_deleted_are_warned_about() -> None:
         f"db ({RDS}) is protected: Pulumi refuses to replace it until `protect` is lifted",
         f"gone ({RDS}) is protected: Pulumi refuses to delete it until `protect` is lifted",
     )
+
+
+def test_the_documented_replacement_table_is_the_code() -> None:
+    """docs/sections/diff.md lists exactly FORCE_NEW (no feature only in the docs)."""
+    import re
+
+    from cli.diff_engine import FORCE_NEW
+    from tests.conftest import PROJECT_DIR
+
+    text = (PROJECT_DIR / "docs" / "sections" / "diff.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z]+:[^`]+)` \| (.+) \|$", text, flags=re.MULTILINE)
+    documented = {t: frozenset(re.findall(r"`([^`]+)`", props)) for t, props in rows}
+    assert documented == dict(FORCE_NEW)

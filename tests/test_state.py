@@ -225,3 +225,26 @@ def test_cli_warns_when_a_protected_resource_would_be_replaced(tmp_path: Path) -
     data = json.loads(invoke_llz(["diff", "--from-state", str(a), "--to-state", str(b),
                                   "--json", "--no-cost"]).stdout)
     assert len(data["warnings"]) == 1
+
+
+def test_cli_versions_from_the_stack_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import PROJECT_DIR, invoke_llz
+
+    exports = {"3": export(), "4": export(class_="mysql.n4.xlarge.2c", ciphertext="v1:new")}
+    calls: list[list[str]] = []
+
+    def run(args: Sequence[str], cwd: Path) -> Any:
+        calls.append(list(args))
+        assert cwd == PROJECT_DIR
+        return completed(args, 0, json.dumps(exports[args[-1]]))
+
+    monkeypatch.setattr(state.shutil, "which", lambda name: "/usr/local/bin/pulumi")
+    monkeypatch.setattr(state, "_run", run)
+    result = invoke_llz(["--no-color", "diff", "prod", "--from-version", "3", "--to-version", "4",
+                         "--no-cost"])
+    assert result.exit_code == 2, result.output
+    assert [c[-1] for c in calls] == ["3", "4"]
+    assert all("--show-secrets" not in c for c in calls)
+    assert result.stdout.startswith("llz diff: prod@v3 -> prod@v4\n")
+    assert "accountPassword: [secret] -> [secret] (changed)" in result.stdout
+    assert "v1:new" not in result.output and CIPHERTEXT not in result.output
