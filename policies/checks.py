@@ -9,7 +9,7 @@ in pulumi-policy ``ResourceValidationPolicy`` objects, so both engines run this 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,9 +95,16 @@ def _is_true(value: Any) -> bool:
     return value is True
 
 
+def _items(value: Any) -> list[Any]:
+    """A list-like input as a list (the real engine passes read-only Sequence proxies)."""
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    return [] if value is None else [value]
+
+
 def _entries(value: Any) -> list[str]:
     """A whitelist as entries: lists, comma-separated strings, or both."""
-    items = value if isinstance(value, list | tuple) else [value]
+    items = _items(value)
     out: list[str] = []
     for item in items:
         if item is None:
@@ -224,8 +231,7 @@ def enc_tde(s: Subject) -> Iterator[str]:
 def enc_disk(s: Subject) -> Iterator[str]:
     if not _is_true(s.get("systemDiskEncrypted")):
         yield "the system disk is not encrypted (systemDiskEncrypted)"
-    disks = s.get("dataDisks")
-    for i, disk in enumerate(disks if isinstance(disks, list) else []):
+    for i, disk in enumerate(_items(s.get("dataDisks"))):
         if isinstance(disk, Mapping) and not _is_true(disk.get("encrypted")):
             yield f"data disk {i} is not encrypted"
 

@@ -17,6 +17,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
+from pulumi_policy.proxy import unknown_checking_proxy
 
 from cli.audit import audit_plan
 from policies import checks
@@ -237,14 +238,24 @@ VIOLATING: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
 ]
 
 
+@pytest.mark.parametrize("engine", ["offline", "pulumi"])
 @pytest.mark.parametrize(
     ("rule_id", "resource_type", "props", "kwargs", "expected"),
     VIOLATING,
     ids=[f"{case[0]}-{i}" for i, case in enumerate(VIOLATING)],
 )
 def test_rule_fails_on_a_minimal_violating_resource(
-    rule_id: str, resource_type: str, props: dict[str, Any], kwargs: dict[str, Any], expected: str
+    rule_id: str,
+    resource_type: str,
+    props: dict[str, Any],
+    kwargs: dict[str, Any],
+    expected: str,
+    engine: str,
 ) -> None:
+    """Offline props are plain dicts and lists; the real engine passes them through
+    pulumi-policy's unknown-checking proxies (Mapping/Sequence, not dict/list)."""
+    if engine == "pulumi":
+        props = unknown_checking_proxy(props)
     found = violations(rule_id, resource_type, props, **kwargs)
     assert found, f"{rule_id} let a violating {resource_type} pass"
     assert any(expected in message for message in found), found
