@@ -103,7 +103,8 @@ def run(argv: list[str] | None = None, **extra: Any) -> int:
     try:
         result = cli.main(args=argv, prog_name="llz", standalone_mode=False, **extra)
     except InputError as error:
-        click.echo(f"error: {error}", err=True)
+        for line in str(error).splitlines():  # one "error: file: key: reason" per problem
+            click.echo(f"error: {line}", err=True)
         return exit_codes.ERROR
     except click.exceptions.Exit as done:
         return done.exit_code

@@ -231,3 +231,16 @@ def test_many_problems_are_capped(project: Path) -> None:
     lines = outcome.message.splitlines()
     assert len(lines) == 25
     assert lines[-1].endswith("more problems (fix the ones above first)")
+
+
+@pytest.mark.parametrize("command", ["plan", "plan-vv", "validate"])
+def test_cli_prints_every_problem_as_its_own_error_line(project: Path, command: str) -> None:
+    doc = dict(SHIPPED["staging"])
+    doc["config"] = {**doc["config"], "aws:region": 1, "k8s:x": 2, "alicloud:zone": "z"}
+    case = FuzzCase("staging", "three-problems", _dump(doc), True)
+    try:
+        outcome = check_cli(project, case, command)
+    finally:
+        restore(project, "staging")
+    _assert_ok(outcome.problems, case, outcome.message)
+    assert outcome.message.count("error: stacks/Pulumi.staging.yaml: ") == 3
