@@ -189,3 +189,24 @@ def test_monthly_cost_delta_same_plan_is_zero() -> None:
     plan = shipped_plan("dev")
     delta = monthly_cost_delta(plan, plan)
     assert delta.delta == 0 and delta.per_resource == ()
+
+
+def test_unknown_region_names_the_price_table() -> None:
+    result = invoke_llz(["cost", "dev", "--region", "cn-beijing"])
+    assert result.exit_code == 1
+    assert "regions.cn-beijing: no prices for this region (known: cn-shanghai)" in result.stderr
+
+
+def test_prices_replace_needs_prices() -> None:
+    result = invoke_llz(["cost", "dev", "--prices-replace"])
+    assert result.exit_code == 1
+    assert "--prices-replace needs --prices FILE" in result.stderr
+
+
+def test_out_writes_the_markdown_report(tmp_path: Path) -> None:
+    path = tmp_path / "cost.md"
+    result = invoke_llz(["cost", "dev", "--format", "markdown", "--out", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert path.read_text(encoding="utf-8").startswith("### Monthly cost of `dev`")
+    assert f"wrote {path}" in result.stderr
