@@ -5,8 +5,17 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cli.cost.bandwidth import Option, build_options, crossings, decide, switches
+from cli.cost.bandwidth import (
+    Option,
+    build_options,
+    cheapest_at,
+    crossings,
+    decide,
+    switches,
+)
 from cli.cost.estimate import Usage
 from cli.cost.prices import DataTransferPlan, Figure, RegionPrices
 
@@ -147,3 +156,29 @@ def test_a_plan_on_top_of_the_configured_charge_type_keeps_it_the_cheapest() -> 
 def test_free_quota(traffic: str) -> None:
     options = {o.key: o for o in build_options(prices(), Usage(D(traffic), D(1)))}
     assert options["eip:PayByTraffic"].cost(D(traffic)) == 0
+
+
+money_values = st.decimals(min_value=0, max_value=10_000, places=2, allow_nan=False)
+rates = st.decimals(min_value="0.01", max_value=5, places=2, allow_nan=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(money_values, rates, money_values, money_values, rates, money_values)
+def test_crossings_are_where_costs_meet(
+    fixed_a: D, rate_a: D, allow_a: D, fixed_b: D, rate_b: D, allow_b: D
+) -> None:
+    a = Option("a", "a", fixed_a, rate_a, allow_a, ())
+    b = Option("b", "b", fixed_b, rate_b, allow_b, ())
+    for t in crossings(a, b):
+        # equal at T (up to the 0.01 GB rounding of T) and the order flips across T
+        assert abs(a.cost(t) - b.cost(t)) <= max(rate_a, rate_b) * D("0.01")
+        before, after = t - D("0.02"), t + D("0.02")
+        assert (a.cost(before) - b.cost(before)) * (a.cost(after) - b.cost(after)) <= 0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.decimals(min_value=0, max_value=60_000, places=1, allow_nan=False))
+def test_cheapest_option_is_never_beaten(traffic: D) -> None:
+    options = build_options(prices(plans={100: "60", 1024: "700"}), Usage(traffic, D(50)))
+    best = cheapest_at(options, traffic)
+    assert all(best.cost(traffic) <= o.cost(traffic) for o in options if o.feasible)
