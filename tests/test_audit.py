@@ -187,6 +187,31 @@ def test_malformed_plan_file_exits_1(tmp_path: Path) -> None:
     assert "error:" in result.stderr and "plan.json" in result.stderr
 
 
+def test_deployed_state_export_is_audited(tmp_path: Path) -> None:
+    """`--plan` also takes `pulumi stack export` output: the audit of what is deployed."""
+    plan = mutated("prod", RDS_NAME, securityIps=["0.0.0.0/0"])
+    resources = [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "custom": r.custom,
+            "protect": r.protect,
+            "inputs": dict(r.inputs),
+            "outputs": {},
+            **({"parent": r.parent} if r.parent else {}),
+            "dependencies": list(r.dependencies),
+        }
+        for r in plan.resources
+    ]
+    export = tmp_path / "state.json"
+    export.write_text(json.dumps({"version": 3, "deployment": {"resources": resources}}))
+    result = invoke_llz(["audit", "prod", "--plan", str(export), "--json"])
+    assert result.exit_code == 3, result.stderr
+    report = json.loads(result.stdout)
+    assert report["engine"] == "pulumi"
+    assert [f["rule_id"] for f in report["findings"] if f["blocking"]] == ["LLZ-NET-001"]
+
+
 def test_plan_of_another_stack_is_refused(tmp_path: Path) -> None:
     plan = save(shipped_plan("dev"), tmp_path)
     result = invoke_llz(["audit", "prod", "--plan", str(plan)])

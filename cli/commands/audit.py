@@ -124,10 +124,16 @@ def render_reports(
 
 
 def _read_plan(path: Path) -> Plan:
-    from cli.files import read_text
-    from cli.plan import Plan
+    """A saved Plan (``llz plan --out``) or a state export (``pulumi stack export``)."""
+    try:
+        from cli.state import load_plan_or_state
+    except ImportError:  # without state support: Plan files only
+        from cli.files import read_text
+        from cli.plan import Plan
 
-    return Plan.from_json(read_text(path), str(path))
+        return Plan.from_json(read_text(path), str(path))
+    plan: Plan = load_plan_or_state(path)[0]
+    return plan
 
 
 def _plan_for(env: str, plan_file: Path | None, engine: str) -> Plan:
@@ -188,7 +194,8 @@ def _archive(
     "--plan",
     "plan_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Audit this saved Plan (from `llz plan ENV --out FILE`) instead of planning offline.",
+    help="Audit this file instead of planning offline: a saved Plan (`llz plan ENV --out "
+    "FILE`) or deployed state (`pulumi stack export --file FILE`).",
 )
 @click.option(
     "--engine",
@@ -216,7 +223,8 @@ def _archive(
     "--baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="PLAN_FILE",
-    help="Add a section with the changes from this saved Plan to the audited one.",
+    help="Add a section with the changes from this saved Plan (or state export) to the "
+    "audited one.",
 )
 @click.option(
     "--archive",
