@@ -74,7 +74,7 @@ class DefaultCommandGroup(click.Group):
         return None
 
 
-@click.group(cls=DefaultCommandGroup)
+@click.group(cls=DefaultCommandGroup, subcommand_metavar="ENV [OPTIONS] | COMMAND [ARGS]...")
 def audit() -> None:
     """Audit a stack against the landing zone's policies.
 
