@@ -68,7 +68,7 @@ def test_invalid_backend_url_stops_before_the_engine(
     result = invoke_llz(["--project-dir", str(project), "preview", "staging"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: stacks/Pulumi.staging.yaml: ")
-    assert "url must be a Pulumi backend URL" in result.stderr
+    assert "llz:backend.url: must be a Pulumi backend URL" in result.stderr
     assert fake_engine.requests == []
     listed = invoke_llz(["--project-dir", str(project), "stacks", "--json"])
     assert listed.exit_code == 1
