@@ -27,7 +27,7 @@ class AppServersArgs:
 
     def __post_init__(self) -> None:
         c = "AppServersArgs"
-        require(len(self.zones) >= 2, c, "zones", "servers are spread over at least two zones")
+        require(len(self.zones) >= 2, c, "zones", "spread over at least two zones")
         require(len(self.vswitch_ids) == len(self.zones), c, "vswitch_ids", "one per zone")
         require(1 <= self.count_per_zone <= 20, c, "count_per_zone", "between 1 and 20")
         require(self.system_disk_gb >= 20, c, "system_disk_gb", "at least 20")
