@@ -674,3 +674,167 @@ def check_cli(project: Path, case: FuzzCase, command: str) -> Outcome:
     if seconds > TIME_LIMIT:
         problems.append(f"took {seconds:.1f} s (limit {TIME_LIMIT:.0f} s)")
     return Outcome(case, f"cli:{command}", seconds, False, stderr, problems)
+
+
+# --------------------------------------------------------------------------- other input files
+# Saved plans (`audit --plan`, `audit --baseline`, `diff --from-state`) come from CI
+# artifacts and people too. Damage a real plan's JSON the same way.
+
+_PLAN_JSON: dict[str, Any] = {}
+
+
+def shipped_plan_dict() -> dict[str, Any]:
+    if not _PLAN_JSON:
+        import json
+
+        from cli.engines.offline import plan_offline
+
+        _PLAN_JSON.update(json.loads(plan_offline(PROJECT_DIR, "dev").to_json()))
+    return _PLAN_JSON
+
+
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@st.composite
+def damaged_plan_files(draw: st.DrawFn) -> tuple[str, bytes]:
+    import json
+
+    plan = copy.deepcopy(shipped_plan_dict())
+    how = draw(st.sampled_from(["drop", "retype", "whole", "truncate", "bytes", "resource"]))
+    if how in ("drop", "retype"):
+        paths = [p for p, _ in _walk(plan) if p and len(p) <= 4]
+        path = draw(st.sampled_from(paths))
+        target: Any = plan
+        for part in path[:-1]:
+            target = target[part]
+        if how == "drop":
+            del target[path[-1]]
+        else:
+            target[path[-1]] = draw(json_values)
+        return how, json.dumps(plan).encode()
+    if how == "whole":
+        return how, json.dumps(draw(json_values)).encode()
+    if how == "resource":
+        plan["resources"].append(draw(json_values))
+        return how, json.dumps(plan).encode()
+    data = json.dumps(plan).encode()
+    if how == "truncate":
+        return how, data[: draw(st.integers(0, len(data) - 1))]
+    return how, draw(st.one_of(st.binary(max_size=300), st.sampled_from(
+        [b"", b"\xff\xfe{}", b"null", b"NaN", b"[]", b"{}", b'{"format": "llz.plan/v1"}']
+    )))
+
+
+PLAN_FILE_COMMANDS: dict[str, tuple[str, ...]] = {
+    "audit --plan": ("audit", "dev", "--plan", "{file}", "--format", "json"),
+    "audit --baseline": ("audit", "dev", "--baseline", "{file}", "--format", "text"),
+    "diff --from-state": ("diff", "--from-state", "{file}", "--to-state", "{good}", "--json"),
+}
+
+
+def check_input_file(directory: Path, data: bytes, command: str) -> list[str]:
+    """`llz` given a damaged input file: either it is usable, or one clear error naming it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from cli.main import run
+
+    bad = directory / "input.json"
+    good = directory / "good.json"
+    bad.write_bytes(data)
+    if not good.exists():
+        good.write_text(json.dumps(shipped_plan_dict()))
+    args = [a.format(file=bad, good=good) for a in PLAN_FILE_COMMANDS[command]]
+    with CliRunner().isolation(color=False) as streams:
+        code = run(["--project-dir", str(PROJECT_DIR), "--no-color", *args])
+    stderr = streams[1].getvalue().decode("utf-8", "replace")
+    output = streams[0].getvalue().decode("utf-8", "replace") + stderr
+    problems: list[str] = []
+    if "Traceback" in output:
+        problems.append("a traceback reached the user")
+    if "error: unexpected" in stderr:
+        problems.append(f"an unexpected error: {stderr.strip()[:300]}")
+    if code == 1:
+        lines = [line for line in stderr.splitlines() if line.startswith("error: ")]
+        if not lines:
+            problems.append(f"exit 1 without an error line: {stderr[:300]!r}")
+        for line in lines:
+            if str(bad) not in line:
+                problems.append(f"error does not name the file: {line[:200]!r}")
+    elif code not in (0, 2, 3):
+        problems.append(f"exit code {code}")
+    return problems
+
+
+# --------------------------------------------------------------------------- wrong flags
+
+_WORDS = (
+    "plan", "validate", "audit", "run", "verify", "diff", "cost", "stacks", "outputs",
+    "preview", "deploy", "destroy", "refresh", "dev", "staging", "prod", "qa", "Prod",
+    "--json", "--format", "json", "html", "sarif", "xml", "--out", "--out-dir", "--plan",
+    "--baseline", "--prices", "--chart", "--from", "--to", "--from-state", "--to-state",
+    "--traffic-gb", "--peak-mbps", "-1", "1e309", "nan", "--region", "--yes", "--help", "-h",
+    "-v", "-vv", "--no-color", "--version", "--engine", "offline", "pulumi", "--", "-", "",
+    "HEAD", "HEAD~1", "s3://", "--generated-at", "yesterday", "--show-secrets", "{file}",
+    "{dir}", "{missing}",
+)
+# Never: anything that could reach the network or change the world (backend bootstrap,
+# archive uploads); deploy/destroy cannot run without the Pulumi CLI and a confirmation.
+_COMMAND_WORDS = (
+    ("plan",), ("validate",), ("audit",), ("audit", "run"), ("audit", "verify"), ("diff",),
+    ("cost",), ("stacks",), ("outputs",), ("preview",), ("deploy",), ("destroy",),
+    ("refresh",),
+)
+_word = st.one_of(st.sampled_from(_WORDS), st.text(max_size=12))
+argv_lists = st.one_of(
+    st.lists(_word, max_size=6),
+    st.builds(
+        lambda verbosity, command, env, rest: [*verbosity, *command, *env, *rest],
+        st.sampled_from([[], ["-v"], ["-vv"], ["--no-color"]]),
+        st.sampled_from(_COMMAND_WORDS),
+        st.sampled_from([[], ["dev"], ["prod"], ["staging", "prod"], ["nope"]]),
+        st.lists(_word, max_size=4),
+    ),
+)
+
+
+def check_argv(directory: Path, argv: list[str]) -> tuple[list[str], float]:
+    """Any argument list: an answer or one clear error; never a traceback or a crash."""
+    from click.testing import CliRunner
+
+    from cli.main import run
+
+    (directory / "file.json").write_text("{}")
+    args = [a.format(file=directory / "file.json", dir=directory, missing=directory / "no")
+            if a in ("{file}", "{dir}", "{missing}") else a for a in argv]
+    if any(a in ("backend", "--archive", "--endpoint-url") for a in args):
+        return [], 0.0
+    start = time.perf_counter()
+    with CliRunner().isolation(input="", color=False) as streams:
+        code = run(["--project-dir", str(PROJECT_DIR), *args])
+    seconds = time.perf_counter() - start
+    stderr = streams[1].getvalue().decode("utf-8", "replace")
+    output = streams[0].getvalue().decode("utf-8", "replace") + stderr
+    problems: list[str] = []
+    if "Traceback" in output and "-vv" not in args:
+        problems.append("a traceback reached the user")
+    if "error: unexpected" in stderr:
+        problems.append(f"an unexpected error: {stderr.strip()[:300]}")
+    if code not in (0, 1, 2, 3):
+        problems.append(f"exit code {code}")
+    if code == 1 and not stderr.strip():
+        problems.append("exit 1 without a message")
+    if seconds > TIME_LIMIT:
+        problems.append(f"took {seconds:.1f} s")
+    return problems, seconds

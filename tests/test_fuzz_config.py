@@ -24,15 +24,20 @@ from hypothesis import strategies as st
 from tests.fuzz_strategies import (
     CLI_COMMANDS,
     ENVIRONMENTS,
+    PLAN_FILE_COMMANDS,
     SHIPPED,
     TIME_LIMIT,
     FuzzCase,
     _dump,
+    argv_lists,
     billion_laughs,
+    check_argv,
     check_cli,
+    check_input_file,
     check_loader,
     check_offline_plan,
     clear_error_problems,
+    damaged_plan_files,
     hostile_configs,
     invalid_configs,
     make_project,
@@ -244,3 +249,75 @@ def test_cli_prints_every_problem_as_its_own_error_line(project: Path, command: 
         restore(project, "staging")
     _assert_ok(outcome.problems, case, outcome.message)
     assert outcome.message.count("error: stacks/Pulumi.staging.yaml: ") == 3
+
+
+# --------------------------------------------------------------------------- saved plans
+
+
+@settings(FUZZ, max_examples=40)
+@given(damaged=damaged_plan_files(), command=st.sampled_from(sorted(PLAN_FILE_COMMANDS)))
+def test_damaged_plan_files_end_in_a_clear_error(
+    tmp_path_factory: pytest.TempPathFactory, damaged: tuple[str, bytes], command: str
+) -> None:
+    how, data = damaged
+    directory = tmp_path_factory.mktemp("plans")
+    with hang_guard():
+        problems = check_input_file(directory, data, command)
+    assert not problems, f"{command} with a {how} plan file {data[:200]!r}: {problems}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug outside this helper's files: cli/plan.py Plan.from_json and cli/state.py "
+    "catch ValueError from json.loads but not RecursionError (deeply nested JSON)",
+)
+@pytest.mark.parametrize("command", sorted(PLAN_FILE_COMMANDS))
+def test_deeply_nested_plan_file_is_a_clear_error(tmp_path: Path, command: str) -> None:
+    data = b"[" * 100_000 + b"]" * 100_000
+    problems = check_input_file(tmp_path, data, command)
+    assert not problems, problems
+
+
+# --------------------------------------------------------------------------- wrong flags
+
+
+@settings(FUZZ, max_examples=60)
+@given(argv=argv_lists)
+def test_any_argument_list_gets_an_answer_or_one_clear_error(
+    tmp_path_factory: pytest.TempPathFactory, argv: list[str]
+) -> None:
+    with hang_guard():
+        problems, _seconds = check_argv(tmp_path_factory.mktemp("argv"), argv)
+    assert not problems, f"llz {argv}: {problems}"
+
+
+_NAN_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="bug outside this helper's files: cli/commands/cost.py's FloatRange options "
+    "accept nan, which crashes the estimate (decimal.InvalidOperation); remove this marker "
+    "once fixed",
+)
+WRONG_FLAGS = [
+    ["cost", "dev", "--traffic-gb", "inf"],
+    ["cost", "dev", "--traffic-gb", "1e309"],
+    pytest.param(["cost", "dev", "--traffic-gb", "nan"], marks=_NAN_BUG),
+    pytest.param(["cost", "dev", "--peak-mbps", "nan"], marks=_NAN_BUG),
+    ["cost", "dev", "--chart", "{dir}/chart.bmp"],
+    ["cost", "dev", "--prices", "{dir}"],
+    ["audit", "dev", "--plan", "{dir}"],
+    ["audit", "dev", "--plan", "{missing}"],
+    ["audit", "dev", "--out-dir", "{missing}/deeper"],
+    ["audit", "dev", "--format", "xml"],
+    ["diff", "prod", "--from", "no-such-ref"],
+    ["diff", "--from-state", "{file}"],
+    ["plan", "dev", "--out", "{dir}"],
+    ["plan", "Prod"],
+    ["validate", "qa"],
+    ["-vv", "audit", "verify", "not-a-url"],
+]
+
+
+@pytest.mark.parametrize("argv", WRONG_FLAGS, ids=lambda a: " ".join(a))
+def test_wrong_flags_get_one_clear_error(tmp_path: Path, argv: list[str]) -> None:
+    problems, _seconds = check_argv(tmp_path, argv)
+    assert not problems, problems
