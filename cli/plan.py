@@ -146,10 +146,11 @@ class Plan:
     @classmethod
     def from_json(cls, text: str, source: str) -> Plan:
         try:
-            data = json.loads(text)
+            return cls.from_dict(json.loads(text), source)
         except ValueError as exc:
             raise InputError.single(source, "", f"not valid JSON ({exc})") from None
-        return cls.from_dict(data, source)
+        except RecursionError:
+            raise InputError.single(source, "", "nesting is too deep") from None
 
 
 def _resource_from_dict(item: Any) -> PlannedResource:

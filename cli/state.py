@@ -137,6 +137,8 @@ def read_json_file(path: Path, source: str | None = None) -> Any:
         return json.loads(read_text(path, name))
     except ValueError as exc:
         raise InputError.single(name, "", f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError.single(name, "", "JSON nesting is too deep") from None
 
 
 def load_plan_or_state(path: Path) -> tuple[Plan, Any]:
@@ -144,9 +146,12 @@ def load_plan_or_state(path: Path) -> tuple[Plan, Any]:
     from cli.plan import FORMAT
 
     data = read_json_file(path)
-    if isinstance(data, dict) and data.get("format") == FORMAT:
-        return Plan.from_dict(data, str(path)), data
-    return plan_from_state(data, str(path)), data
+    try:
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            return Plan.from_dict(data, str(path)), data
+        return plan_from_state(data, str(path)), data
+    except RecursionError:
+        raise InputError.single(str(path), "", "nesting is too deep") from None
 
 
 def _is_secret(value: Any) -> bool:

@@ -9,6 +9,7 @@ import click
 
 from cli.context import app_context
 from cli.environments import ENV
+from cli.params import FiniteFloatRange
 
 if TYPE_CHECKING:
     from cli.cost.report import CostReport
@@ -30,12 +31,12 @@ if TYPE_CHECKING:
 @click.option("--region", help="Region to price in (default: from the plan's zone ids).")
 @click.option(
     "--traffic-gb",
-    type=click.FloatRange(min=0, max=10_000_000),
+    type=FiniteFloatRange(min=0, max=10_000_000),
     help="Expected monthly outbound traffic in GB (default: bandwidth.expectedMonthlyEgressGb).",
 )
 @click.option(
     "--peak-mbps",
-    type=click.FloatRange(min=0, max=100_000),
+    type=FiniteFloatRange(min=0, max=100_000),
     help="Expected peak bandwidth in Mbps (default: bandwidth.expectedPeakMbps).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (llz.cost/v1).")
