@@ -132,6 +132,8 @@ def spec_from_config(config: StackConfig, project: str, stack: str) -> LandingZo
                 problems.append(Problem(shown, "unknown key"))
                 continue
             document[name] = value
+        elif not name:
+            problems.append(Problem(shown, "keys look like NAMESPACE:NAME, e.g. llz:network"))
         elif namespace == "alicloud":
             problems.append(Problem(shown, "only alicloud:region is read from stack config"))
         else:

@@ -520,10 +520,10 @@ def restore(project: Path, env: str) -> None:
 
 
 # file: KEY: REASON, where KEY is a config key (llz:..., alicloud:region, with .field and
-# [index] parts), a top-level key, or a position: "line L, column C" or "document".
+# [index] parts), a top-level key or a key as misspelt, or a position: "line L, column C"
+# or "document".
 _WHERE = (
-    r"(?:[^\s:]*:.*?|line \d+, column \d+|document|config|"
-    r"encryptionsalt|secretsprovider|encryptedkey|x-.*?|-?\d+)"
+    r"(?:[^\s:]*:.*?|line \d+, column \d+|document|config|[^\s:]+)"
 )
 MAX_LINES = 60
 MAX_LINE = 600

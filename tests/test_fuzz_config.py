@@ -26,6 +26,7 @@ from tests.fuzz_strategies import (
     ENVIRONMENTS,
     PLAN_FILE_COMMANDS,
     SHIPPED,
+    SHIPPED_TEXT,
     TIME_LIMIT,
     FuzzCase,
     _dump,
@@ -321,3 +322,17 @@ WRONG_FLAGS = [
 def test_wrong_flags_get_one_clear_error(tmp_path: Path, argv: list[str]) -> None:
     problems, _seconds = check_argv(tmp_path, argv)
     assert not problems, problems
+
+
+def test_a_key_without_namespace_is_explained(project: Path) -> None:
+    """Found by the benchmark: a lost ':' turned llz:network into a bare key."""
+    text = SHIPPED_TEXT["dev"].replace("  llz:network:", "  llznetwork:", 1)
+    case = FuzzCase("dev", "lost-colon", text.encode(), True)
+    try:
+        outcome = check_loader(project, case)
+    finally:
+        restore(project, "dev")
+    _assert_ok(outcome.problems, case, outcome.message)
+    assert outcome.message == (
+        "stacks/Pulumi.dev.yaml: llznetwork: keys look like NAMESPACE:NAME, e.g. llz:network"
+    )
