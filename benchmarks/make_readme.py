@@ -2,8 +2,8 @@
 
 Each script prints its own figures to stdout. This runs them one after the other (not in
 parallel: they time things), and writes what was run, on which machine, when, each script's
-exit code, wall time and output verbatim, and a summary of the config fuzzing (cases run,
-failures, time).
+exit code, wall time and output verbatim, a summary of the config fuzzing (cases run,
+failures, time), and the counts of the safety test files (fuzzing, secrets, atomic writes).
 
     python benchmarks/make_readme.py                 # every script (the committed README)
     python benchmarks/make_readme.py --only fuzz      # a quick partial run
@@ -79,6 +79,69 @@ def run_script(path: Path, extra: list[str], timeout: float) -> ScriptRun:
     return ScriptRun(name, path, summary_of(path), argv[1:], code, seconds, output.rstrip())
 
 
+SAFETY_TESTS = (
+    ("tests/test_fuzz_config.py", "hostile configs, saved plans and argument lists"),
+    ("tests/test_secrets_nowhere.py", "known secrets through every command and format"),
+    ("tests/test_atomic_writes.py", "crashes at every step of writing a plan or report"),
+)
+
+
+@dataclass
+class TestRun:
+    path: str
+    what: str
+    tests: int
+    failed: int
+    skipped: int
+    seconds: float
+    failures: list[str]
+
+
+def run_safety_tests(timeout: float) -> list[TestRun]:
+    """The safety test files, once, with their counts from pytest's JUnit XML."""
+    import tempfile
+    import xml.etree.ElementTree as ET
+
+    paths = [p for p, _ in SAFETY_TESTS if (ROOT / p).exists()]
+    if not paths:
+        return []
+    print(f"running pytest {' '.join(paths)} ...", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        xml_path = Path(tmp) / "junit.xml"
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             f"--junitxml={xml_path}", *paths],
+            cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        )
+        if not xml_path.exists():
+            return []
+        cases = ET.parse(xml_path).getroot().iter("testcase")
+        totals: dict[str, list[float]] = {p: [0, 0, 0, 0.0] for p in paths}
+        failures: dict[str, list[str]] = {p: [] for p in paths}
+        for case in cases:
+            module = case.get("classname", "").split(".")
+            path = "/".join(module[:2]) + ".py" if len(module) >= 2 else ""
+            if path not in totals:
+                continue
+            entry = totals[path]
+            entry[0] += 1
+            failure = case.find("failure")
+            if failure is None:
+                failure = case.find("error")
+            if failure is not None:
+                entry[1] += 1
+                message = " ".join((failure.get("message") or "").split())[:400]
+                failures[path].append(f"{case.get('name')}: {message}")
+            if case.find("skipped") is not None:
+                entry[2] += 1
+            entry[3] += float(case.get("time", 0))
+    what = dict(SAFETY_TESTS)
+    return [
+        TestRun(p, what[p], int(t[0]), int(t[1]), int(t[2]), t[3], failures[p])
+        for p, t in totals.items()
+    ]
+
+
 def machine() -> dict[str, str]:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     try:
@@ -129,7 +192,28 @@ def fuzz_summary(runs: list[ScriptRun]) -> list[str]:
     return lines
 
 
-def render(runs: list[ScriptRun], info: dict[str, str], date: str, partial: bool) -> str:
+def safety_table(tests: list[TestRun]) -> list[str]:
+    if not tests:
+        return []
+    lines = [
+        "Safety tests (run once by this script; xfail counts as skipped):",
+        "",
+        "| test file | what it tries | tests | failed | skipped | time |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in tests:
+        lines.append(f"| `{t.path}` | {t.what} | {t.tests} | {t.failed} | {t.skipped} | "
+                     f"{t.seconds:.1f} s |")
+    lines.append("")
+    for t in tests:
+        lines += [f"- FAILED `{t.path}::{failure}`" for failure in t.failures]
+    return [*lines, ""] if any(t.failures for t in tests) else lines
+
+
+def render(
+    runs: list[ScriptRun], info: dict[str, str], date: str, partial: bool,
+    tests: list[TestRun] | None = None,
+) -> str:
     out = [
         "# Benchmarks",
         "",
@@ -152,6 +236,7 @@ def render(runs: list[ScriptRun], info: dict[str, str], date: str, partial: bool
         )
     out.append("")
     out += fuzz_summary(runs)
+    out += safety_table(tests or [])
     for run in runs:
         out += [
             f"## {run.name.replace('_', '-')}",
@@ -187,6 +272,8 @@ def main() -> None:
                         help="extra arguments for bench_NAME.py, e.g. fuzz_configs='--seed 1'")
     parser.add_argument("--timeout", type=float, default=1800, help="per script, seconds")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "README.md")
+    parser.add_argument("--no-tests", action="store_true",
+                        help="skip running the safety test files")
     args = parser.parse_args()
     extra = parse_extra(args.args)
     scripts = discover(args.only)
@@ -198,9 +285,10 @@ def main() -> None:
         run_script(path, extra.get(path.stem.removeprefix("bench_"), []), args.timeout)
         for path in scripts
     ]
+    tests = [] if args.no_tests else run_safety_tests(args.timeout)
     from cli.files import write_atomic
 
-    write_atomic(args.out, render(runs, info, date, partial=bool(args.only)))
+    write_atomic(args.out, render(runs, info, date, partial=bool(args.only), tests=tests))
     print(f"wrote {args.out}", file=sys.stderr)
     failed = [r.name for r in runs if r.exit_code != 0]
     if failed:
