@@ -13,6 +13,7 @@ Both give a flat ``{"namespace:key": value}`` mapping that ``spec_from_config`` 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ PROJECT = "llz"
 SECRET_PLACEHOLDER = "[secret]"
 SECRET_KEYS = frozenset({"llz:tlsPrivateKey", "llz:alarmWebhook"})
 OTHER_KEYS = frozenset({"alicloud:region"})
+STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 FILE_KEYS = frozenset({"config", "encryptionsalt", "secretsprovider", "encryptedkey"})
 
 
@@ -54,7 +56,11 @@ def stack_file(project_dir: Path, stack: str) -> Path:
 def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
     """Read a stack config file, replacing every secure value with a placeholder."""
     path = stack_file(project_dir, stack)
-    source = _display(path, project_dir)
+    source = _printable(_display(path, project_dir))
+    if not STACK_NAME.fullmatch(stack):
+        raise InputError.single(
+            source, "stack name", "may only contain letters, digits, '_', '.' and '-' (Pulumi)"
+        )
     document = read_yaml_file(path, source)
     if document is None:
         document = {}

@@ -326,3 +326,29 @@ def test_a_key_without_namespace_is_explained(project: Path) -> None:
     assert outcome.message == (
         "stacks/Pulumi.dev.yaml: llznetwork: keys look like NAMESPACE:NAME, e.g. llz:network"
     )
+
+
+def test_hostile_stack_file_names(tmp_path: Path) -> None:
+    """Stack names come from file names: odd ones are refused, none can forge a line."""
+    from click.testing import CliRunner
+
+    from cli.main import run
+
+    project = make_project(tmp_path / "project")
+    stacks = project / "stacks"
+    for name in ("q a", "x\nprod: ok", "trailing\n", "ünïcode"):
+        (stacks / f"Pulumi.{name}.yaml").write_text(SHIPPED_TEXT["dev"])
+    (stacks / "Pulumi.dir.yaml").mkdir()
+    (stacks / "Pulumi.link.yaml").symlink_to(tmp_path / "nowhere")
+    with CliRunner().isolation(color=False) as streams:
+        code = run(["--project-dir", str(project), "validate"])
+    stdout = streams[0].getvalue().decode()
+    stderr = streams[1].getvalue().decode()
+    assert code == 1
+    assert stdout.splitlines() == ["dev: ok", "staging: ok", "prod: ok"]
+    errors = stderr.splitlines()
+    assert len(errors) == 6, stderr
+    for line in errors:
+        assert line.startswith("error: stacks/Pulumi."), line
+        assert line.isprintable(), line
+    assert sum("stack name: may only contain" in line for line in errors) == 4
