@@ -318,7 +318,7 @@ def test_destroy_exclude_protected_keeps_them(fake_engine: FakeFactory) -> None:
     for name in ("destroy_preview", "destroy"):
         kwargs = stack.kwargs(name)
         assert kwargs["exclude_protected"] is True and kwargs["show_secrets"] is False
-    assert stack.kwargs("destroy_preview")["preview_only"] is True
+    assert "preview_only" not in stack.kwargs("destroy_preview")  # Stack.preview_destroy
     assert "preview_only" not in stack.kwargs("destroy")
     data = json.loads(result.stdout)
     assert data["protected"] == [rds.urn] and data["operation"] == "destroy"

@@ -8,6 +8,7 @@ Pulumi CLI writes to its event log. ``FakeFactory`` records every ``StackRequest
 from __future__ import annotations
 
 import datetime
+import inspect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,6 +164,16 @@ def summary(kind: str, changes: Mapping[str, int], result: str = "succeeded") ->
     )
 
 
+def accepts(method: str, kwargs: Mapping[str, Any]) -> None:
+    """Fail unless the real ``pulumi.automation.Stack.<method>`` takes these keywords."""
+    from pulumi.automation import Stack
+
+    try:
+        inspect.signature(getattr(Stack, method)).bind(None, **kwargs)
+    except TypeError as error:
+        pytest.fail(f"Stack.{method} of the installed SDK rejects {sorted(kwargs)}: {error}")
+
+
 @dataclass
 class FakeStack:
     """Records calls; plays back events and output lines through the callbacks."""
@@ -184,7 +195,10 @@ class FakeStack:
         assert len(matches) == 1, f"{name} called {len(matches)} times: {self.names()}"
         return matches[0]
 
-    def _play(self, name: str, kwargs: dict[str, Any], events: list[EngineEvent]) -> None:
+    def _play(
+        self, name: str, kwargs: dict[str, Any], events: list[EngineEvent], method: str = ""
+    ) -> None:
+        accepts(method or name, kwargs)
         self.calls.append((name, kwargs))
         for line in self.progress:
             if kwargs.get("on_output"):
@@ -209,9 +223,12 @@ class FakeStack:
         )
 
     def destroy(self, **kwargs: Any) -> DestroyResult:
-        name = "destroy_preview" if kwargs.get("preview_only") else "destroy"
-        self._play(name, kwargs, self.destroy_events)
+        self._play("destroy", kwargs, self.destroy_events)
         return DestroyResult(stdout="", stderr="", summary=summary("destroy", {"delete": 12}))
+
+    def preview_destroy(self, **kwargs: Any) -> PreviewResult:
+        self._play("destroy_preview", kwargs, self.destroy_events, method="preview_destroy")
+        return PreviewResult(stdout="", stderr="", change_summary={})
 
     def refresh(self, **kwargs: Any) -> RefreshResult:
         self._play("refresh", kwargs, [])
@@ -224,6 +241,7 @@ class FakeStack:
         return self.outputs_map
 
     def history(self, **kwargs: Any) -> list[UpdateSummary]:
+        accepts("history", kwargs)
         self.calls.append(("history", kwargs))
         if "history" in self.fail:
             raise self.fail["history"]

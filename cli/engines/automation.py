@@ -53,6 +53,8 @@ class StackHandle(Protocol):
 
     def destroy(self, **kwargs: Any) -> Any: ...
 
+    def preview_destroy(self, **kwargs: Any) -> Any: ...
+
     def refresh(self, **kwargs: Any) -> Any: ...
 
     def outputs(self) -> Mapping[str, Any]: ...
@@ -271,15 +273,18 @@ def protected_resources(session: Session) -> tuple[str, ...]:
 def destroy_preview(
     session: Session, options: RunOptions, exclude_protected: bool
 ) -> PreviewReport:
-    """What ``destroy`` would delete (``preview_only``: nothing is deleted)."""
+    """What ``destroy`` would delete (``preview_destroy``: nothing is deleted).
+
+    Not ``destroy(preview_only=True)``: that deprecated form reads the stack's last update
+    afterwards and fails on an AssertionError when the stack has none yet.
+    """
     collector = EventCollector()
     with engine_errors(collector, f"destroy preview of {session.env}"):
-        session.stack.destroy(
+        session.stack.preview_destroy(
             **options.common(collector),
             target=list(options.targets) or None,
             show_secrets=False,
             exclude_protected=exclude_protected,
-            preview_only=True,
         )
     return collector.report(PROJECT, session.env)
 
