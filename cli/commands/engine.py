@@ -19,7 +19,7 @@ from cli.environments import ENV
 from cli.output import console, emit_json
 
 if TYPE_CHECKING:
-    from cli.engines.automation import RunOptions, Session
+    from cli.engines.automation import OperationResult, RunOptions, Session
 
 
 class EngineFailure(click.ClickException):
@@ -117,6 +117,15 @@ policy_option = click.option(
 )
 
 
+def _show_operation(result: OperationResult, as_json: bool) -> None:
+    from cli.render_changes import render_operation
+
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        render_operation(result, console())
+
+
 def _open(env: str, command: str, *, create: bool, spec: Any = None) -> Session:
     from cli.engines import automation as engine
 
@@ -181,7 +190,7 @@ def deploy(
     shown; without a terminal and without --yes it is refused and nothing is deployed.
     """
     from cli.engines import automation as engine
-    from cli.render_changes import render_operation, render_preview
+    from cli.render_changes import render_preview
 
     ctx = app_context()
     with _engine_failures():
@@ -199,10 +208,7 @@ def deploy(
                 return
             _confirm(f"Deploy {len(report.changes)} change(s) to {env}?")
         result = engine.up(session, options)
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        render_operation(result, console())
+    _show_operation(result, as_json)
 
 
 @click.command()
@@ -236,7 +242,7 @@ def destroy(
     if any exist, nothing is destroyed unless --exclude-protected is given.
     """
     from cli.engines import automation as engine
-    from cli.render_changes import render_operation, render_preview
+    from cli.render_changes import render_preview
 
     ctx = app_context()
     with _engine_failures():
@@ -264,10 +270,7 @@ def destroy(
         if not yes:
             _confirm(f"Destroy {len(report.changes)} resource(s) of {env}?")
         result = engine.destroy(session, options, exclude_protected, protected)
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        render_operation(result, console())
+    _show_operation(result, as_json)
 
 
 @click.command()
@@ -277,16 +280,12 @@ def destroy(
 def refresh(env: str, targets: tuple[str, ...], as_json: bool) -> None:
     """Refresh ENV's state from the cloud (nothing in the cloud changes)."""
     from cli.engines import automation as engine
-    from cli.render_changes import render_operation
 
     ctx = app_context()
     with _engine_failures():
         session = _open(env, "refresh", create=False)
         result = engine.refresh(session, _run_options(ctx, env, targets))
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        render_operation(result, console())
+    _show_operation(result, as_json)
 
 
 @click.command()
