@@ -6,7 +6,6 @@ to have changed reads ``[secret] -> [secret] (changed)``.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from decimal import Decimal
@@ -223,8 +222,17 @@ def render_text(
 # ---- Markdown -------------------------------------------------------------------------------
 
 
+# Characters a value could use to break out of a table cell or to be read as Markdown or
+# HTML in a PR comment (emphasis, links, code spans, strike-through, @mentions): written as
+# character references, which GitHub shows literally.
+_MARKDOWN_SAFE = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\n": " ", "\r": " "}
+    | {c: f"&#{ord(c)};" for c in "|\\`*_[]~@"}
+)
+
+
 def _cell(text: str) -> str:
-    return html.escape(text, quote=False).replace("|", "&#124;").replace("\n", " ")
+    return text.translate(_MARKDOWN_SAFE)
 
 
 def _code(text: str) -> str:
@@ -247,9 +255,9 @@ def render_markdown(
     if warnings:
         out += [f"> **Warning:** {_cell(w)}  " for w in warnings] + [""]
     if cost is not None:
-        out += [cost_line(cost), ""]
+        out += [_cell(cost_line(cost)), ""]
     elif cost_note:
-        out += [f"Cost per month: {cost_note}", ""]
+        out += [f"Cost per month: {_cell(cost_note)}", ""]
     if not diff.empty:
         out += ["| | Resource | Type | Changes |", "|---|---|---|---|"]
         for c in diff.changes:

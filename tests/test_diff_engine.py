@@ -158,7 +158,7 @@ def test_secrets_never_appear_in_plaintext() -> None:
                         changed_secrets={urn("acct", ACCOUNT): {"accountPassword"}})
     props = {p.path: (p.old, p.new) for p in by_name(hinted)["acct"].properties}
     assert props["accountPassword"] == ("[secret]", "[secret]")
-    assert "[secret] -&gt; [secret] (changed)" in render_markdown(hinted)
+    assert "&#91;secret&#93; -&gt; &#91;secret&#93; (changed)" in render_markdown(hinted)
 
 
 def test_deterministic_whatever_the_input_order() -> None:
@@ -262,3 +262,17 @@ def test_the_documented_replacement_table_is_the_code() -> None:
     rows = re.findall(r"^\| `([a-z]+:[^`]+)` \| (.+) \|$", text, flags=re.MULTILINE)
     documented = {t: frozenset(re.findall(r"`([^`]+)`", props)) for t, props in rows}
     assert documented == dict(FORCE_NEW)
+
+
+def test_markdown_values_cannot_break_the_pr_comment() -> None:
+    hostile = "a|b <script>x</script> *bold* _it_ `code` [link](http://x) ~~s~~ @ops-team\nrow"
+    left = plan(res("sw", SWITCH, {"description": "plain"}))
+    right = plan(res("sw", SWITCH, {"description": hostile}))
+    markdown = render_markdown(diff_plans(left, right, "a|b", "c"))
+    row = next(line for line in markdown.splitlines() if line.startswith("| ~ change"))
+    assert row.count("|") == 5  # four cells: the value's pipe did not open a fifth
+    cell = row.split("|")[4]
+    for raw in ("<script>", "*", "_", "`", "[", "]", "~", "@", "\\"):
+        assert raw not in cell, raw
+    assert "&lt;script&gt;" in cell and "&#64;ops-team" in cell and "&#42;bold&#42;" in cell
+    assert "<code>a&#124;b</code>" in markdown.splitlines()[0]
