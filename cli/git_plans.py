@@ -33,6 +33,8 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
         )
     except FileNotFoundError:
         raise InputError.single("git", "", "git is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise InputError.single("git", args[0], "timed out after 120 s") from None
 
 
 def _text(data: bytes) -> str:
@@ -87,7 +89,12 @@ def plan_in_directory(
     env.pop("PYTHONHOME", None)
     args = [sys.executable, "-m", "cli.main", "--project-dir", str(project), "plan", stack,
             "--json"]
-    result = (runner or _run_plan)(args, env, project)
+    try:
+        result = (runner or _run_plan)(args, env, project)
+    except subprocess.TimeoutExpired as expired:
+        raise InputError.single(
+            label, "", f"the offline plan timed out after {expired.timeout:g} s"
+        ) from None
     if result.returncode != 0:
         lines = [line for line in (result.stderr or "").splitlines() if line.strip()]
         reason = lines[-1].strip() if lines else f"exited with status {result.returncode}"

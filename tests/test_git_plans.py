@@ -140,3 +140,17 @@ def test_rotated_secret_config_is_told_without_values(repo: Path) -> None:
     assert NEW_CIPHERTEXT not in repr(new)
     assert secret_config_warnings(secure_config(repo, "prod", "HEAD"), new) == []
     assert secret_config_warnings({}, {"k": "x"}) == ["secret config k was set: (none) -> [secret]"]
+
+
+def test_the_export_is_removed_when_the_plan_fails(repo: Path) -> None:
+    seen: list[Path] = []
+
+    def runner(args: Sequence[str], env: Mapping[str, str], cwd: Path) -> Any:
+        seen.append(Path(env["PYTHONPATH"]))
+        raise subprocess.TimeoutExpired(list(args), 600)
+
+    with pytest.raises(InputError) as error:
+        plan_at_revision(repo, "prod", "HEAD~1", runner)
+    assert str(error.value) == "revision HEAD~1: the offline plan timed out after 600 s"
+    (exported,) = seen
+    assert "llz-rev-" in str(exported) and not exported.exists()
