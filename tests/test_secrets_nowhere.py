@@ -31,6 +31,11 @@ from stacks.errors import InputError
 from tests.conftest import PROJECT_DIR, invoke_llz
 from tests.fuzz_strategies import make_project
 
+try:  # the engine helper's Automation API fakes, and their fixture
+    from tests.test_engine_fakes import fake_engine  # noqa: F401
+except ImportError:  # pragma: no cover - the engine tests are not there
+    pass
+
 TLS_KEY = (
     "-----BEGIN PRIVATE KEY-----\n"
     "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwLLZtlsKEYs3cr3t8c1d9e0f7a6b5\n"
@@ -397,3 +402,80 @@ def test_plaintext_secrets_in_a_stack_file_are_refused_without_echo(
         assert "llz:alarmWebhook" in output
         assert leaks(output, needles) == [], f"llz {' '.join(argv)}: {output}"
         assert not (tmp_path / "p.json").exists()
+
+
+# --------------------------------------------------------------------------- the real engine
+# The real-engine commands through the engine helper's Automation API fakes: the engine's
+# events and outputs carry the plaintexts in Pulumi's secret envelope, as a real preview
+# of a stack with decrypted config and generated passwords would.
+
+ENGINE_RUNS: dict[str, list[str]] = {
+    "preview": ["preview", "{env}"],
+    "preview --diff": ["preview", "{env}", "--diff"],
+    "preview --json": ["preview", "{env}", "--json"],
+    "deploy --yes": ["deploy", "{env}", "--yes"],
+    "deploy --yes --json": ["deploy", "{env}", "--yes", "--json"],
+    "destroy --yes": ["destroy", "{env}", "--yes", "--i-really-mean-destroy-prod"],
+    "destroy --yes --json": ["destroy", "{env}", "--yes", "--i-really-mean-destroy-prod",
+                             "--json"],
+    "refresh": ["refresh", "{env}", "--json"],
+    "outputs": ["outputs", "{env}"],
+    "outputs --json": ["outputs", "{env}", "--json"],
+    "stacks": ["stacks", "--json"],
+    "audit --engine pulumi": ["audit", "{env}", "--engine", "pulumi", "--format", "json"],
+}
+
+
+def _revealed_plan(env: str) -> Plan:
+    """The program's plan with every "[secret]" holding a plaintext secret envelope."""
+    from dataclasses import replace
+
+    from cli.engines.offline import record_program
+    from stacks.program import run_program
+
+    plan = record_program(env, decrypted_config(env), run_program)
+    secrets = itertools.cycle([TLS_KEY, WEBHOOK])
+
+    def reveal(value: Any) -> Any:
+        if value == SECRET:
+            return {SIG_KEY: SECRET_SIG, "value": next(secrets)}
+        if isinstance(value, dict):
+            return {k: reveal(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [reveal(v) for v in value]
+        return value
+
+    resources = tuple(replace(r, inputs=reveal(r.inputs)) for r in plan.resources)
+    return replace(plan, resources=resources)
+
+
+@pytest.mark.parametrize("env", ["prod"])
+@pytest.mark.parametrize("level", ["", "-vv"])
+@pytest.mark.parametrize("name", sorted(ENGINE_RUNS))
+def test_engine_command_output_holds_no_secret(
+    request: pytest.FixtureRequest, needles: list[str], name: str, level: str, env: str
+) -> None:
+    if "fake_engine" not in globals():
+        pytest.skip("the engine fakes (tests/test_engine_fakes.py) do not exist")
+    from pulumi.automation import OutputValue
+
+    from tests import test_engine_fakes as fakes
+
+    factory = request.getfixturevalue("fake_engine")
+    plan = _revealed_plan(env)
+    events = fakes.create_events(plan)
+    factory.stacks[env] = fakes.FakeStack(
+        preview_events=events,
+        destroy_events=events,
+        outputs_map={
+            "alarmWebhook": OutputValue(WEBHOOK, True),
+            "database": OutputValue({"host": "rm-1", "password": fakes.secret(TLS_KEY)}, False),
+        },
+    )
+    argv = [a.format(env=env) for a in ENGINE_RUNS[name]]
+    result = invoke_llz(["--no-color", *([level] if level else []), *argv], input="")
+    assert "Traceback" not in result.output or level == "-vv", result.output
+    assert leaks(result.stdout, needles) == [], f"stdout of llz {' '.join(argv)}"
+    assert leaks(result.stderr, needles) == [], f"stderr of llz {' '.join(argv)}"
+    # not vacuous: the fake engine was driven
+    assert factory.stacks[env].calls, result.output
