@@ -24,7 +24,10 @@ STATE_VERSIONS = (3,)
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
 
-Runner = Callable[[Sequence[str], Path], "subprocess.CompletedProcess[str]"]
+# (args, cwd, environment) -> completed process; injectable so tests stand in for the CLI.
+Runner = Callable[
+    [Sequence[str], Path, Mapping[str, str]], "subprocess.CompletedProcess[str]"
+]
 
 
 def _skipped(resource_type: str) -> bool:
@@ -214,16 +217,30 @@ def _stack_of(data: Any) -> str | None:
     return None
 
 
-def _run(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: Sequence[str], cwd: Path, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        list(args), cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+        list(args), cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=600,
+        check=False,
     )
 
 
 def export_state_version(
-    project_dir: Path, stack: str, version: int, runner: Runner | None = None
+    project_dir: Path,
+    stack: str,
+    version: int,
+    runner: Runner | None = None,
+    engine_env: Mapping[str, str] | None = None,
 ) -> Any:
-    """``pulumi stack export --stack STACK --version N`` (never with --show-secrets)."""
+    """``pulumi stack export --stack STACK --version N`` (never with --show-secrets).
+
+    ``engine_env`` (``Backend.engine_env()``: the stack's backend URL) is added to this
+    process's environment, so the export reads the backend the engine commands use, not
+    whichever one the user happens to be logged in to.
+    """
+    import os
+
     source = f"{stack}@version {version}"
     if runner is None:
         if shutil.which("pulumi") is None:
@@ -235,7 +252,10 @@ def export_state_version(
             )
         runner = _run
     args = ["pulumi", "stack", "export", "--stack", stack, "--version", str(version)]
-    result = runner(args, project_dir)
+    try:
+        result = runner(args, project_dir, {**os.environ, **(engine_env or {})})
+    except subprocess.TimeoutExpired:
+        raise InputError.single(source, "", "pulumi stack export timed out") from None
     if result.returncode != 0:
         lines = [line for line in (result.stderr or "").splitlines() if line.strip()]
         reason = lines[-1].strip() if lines else f"exited with status {result.returncode}"

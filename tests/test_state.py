@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,18 +116,21 @@ def completed(args: Sequence[str], code: int, out: str = "", err: str = "") -> A
 def test_export_state_version_runs_pulumi_without_secrets(tmp_path: Path) -> None:
     calls: list[list[str]] = []
 
-    def runner(args: Sequence[str], cwd: Path) -> Any:
+    def runner(args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Any:
         calls.append(list(args))
         assert cwd == tmp_path
+        assert env["PULUMI_BACKEND_URL"] == "s3://llz-state" and env["PATH"]
         return completed(args, 0, json.dumps(export()))
 
-    data = export_state_version(tmp_path, "prod", 7, runner)
+    data = export_state_version(
+        tmp_path, "prod", 7, runner, engine_env={"PULUMI_BACKEND_URL": "s3://llz-state"}
+    )
     assert data == export()
     assert calls == [["pulumi", "stack", "export", "--stack", "prod", "--version", "7"]]
 
 
 def test_export_state_version_failure_is_one_line(tmp_path: Path) -> None:
-    def runner(args: Sequence[str], cwd: Path) -> Any:
+    def runner(args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Any:
         return completed(args, 255, err="warning: x\nerror: no version 99 of stack prod\n")
 
     with pytest.raises(InputError) as error:
@@ -233,9 +236,11 @@ def test_cli_versions_from_the_stack_history(monkeypatch: pytest.MonkeyPatch) ->
     exports = {"3": export(), "4": export(class_="mysql.n4.xlarge.2c", ciphertext="v1:new")}
     calls: list[list[str]] = []
 
-    def run(args: Sequence[str], cwd: Path) -> Any:
+    def run(args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Any:
         calls.append(list(args))
         assert cwd == PROJECT_DIR
+        # The stack's own backend (the project's file backend), not the user's login.
+        assert env["PULUMI_BACKEND_URL"] == f"file://{PROJECT_DIR.resolve()}/.pulumi-state"
         return completed(args, 0, json.dumps(exports[args[-1]]))
 
     monkeypatch.setattr(state.shutil, "which", lambda name: "/usr/local/bin/pulumi")

@@ -177,11 +177,14 @@ def _versions(
         raise click.UsageError(
             "give one environment: llz diff prod --from-version N --to-version M"
         )
+    from cli.backends import backend_for
     from cli.state import changed_secrets, export_state_version, plan_from_state
+    from stacks.config import load_spec
 
     env = envs[0]
-    left_data = export_state_version(project_dir, env, from_version)
-    right_data = export_state_version(project_dir, env, to_version)
+    backend = backend_for(project_dir, env, load_spec(project_dir, env)).engine_env()
+    left_data = export_state_version(project_dir, env, from_version, engine_env=backend)
+    right_data = export_state_version(project_dir, env, to_version, engine_env=backend)
     left = plan_from_state(left_data, f"{env}@version {from_version}")
     right = plan_from_state(right_data, f"{env}@version {to_version}")
     labels = (f"{env}@v{from_version}", f"{env}@v{to_version}")
