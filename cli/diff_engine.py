@@ -355,18 +355,17 @@ def diff_environments(left: Plan, right: Plan) -> PlanDiff:
     Resources are matched and compared with the environment names replaced by "<env>";
     the values shown are the real ones (``tags.owner: "it-ops-dev" -> "it-ops"``).
     """
-    norm_left, norm_right = normalise_environment(left), normalise_environment(right)
-    display: Display = (
-        {n.urn: o for n, o in zip(norm_left.resources, _by_normalised(left), strict=True)},
-        {n.urn: o for n, o in zip(norm_right.resources, _by_normalised(right), strict=True)},
+    display: Display = (_by_normalised_urn(left), _by_normalised_urn(right))
+    return diff_plans(
+        normalise_environment(left), normalise_environment(right), left.stack, right.stack,
+        display=display,
     )
-    return diff_plans(norm_left, norm_right, left.stack, right.stack, display=display)
 
 
-def _by_normalised(plan: Plan) -> list[PlannedResource]:
-    """The Plan's resources in the order of its normalised Plan (sorted by normalised URN)."""
+def _by_normalised_urn(plan: Plan) -> dict[str, PlannedResource]:
+    """Normalised URN -> the Plan's original resource (whose values are shown)."""
     pattern = _env_pattern(plan.stack)
-    return sorted(plan.resources, key=lambda r: pattern.sub(ENV_PLACEHOLDER, r.urn))
+    return {pattern.sub(ENV_PLACEHOLDER, r.urn): r for r in plan.resources}
 
 
 def protected_warnings(diff: PlanDiff, left: Plan) -> tuple[str, ...]:
