@@ -11,6 +11,9 @@ import pulumi_alicloud as alicloud
 
 from components.base import LandingZoneComponent, Tagging, require
 
+# The comparison operators alicloud.cms.Alarm accepts for a static threshold (the provider
+# validates them and maps ">" to the API's GreaterThanThreshold itself).
+COMPARISONS = (">", ">=", "<", "<=", "!=", "==")
 
 @dataclass(frozen=True)
 class Contact:
@@ -27,7 +30,7 @@ class AlarmRule:
     metric: str
     instance_id: pulumi.Input[str]
     threshold: float
-    comparison: str = "GreaterThanThreshold"
+    comparison: str = ">"
     statistics: str = "Average"
     times: int = 3
 
@@ -48,6 +51,10 @@ class MonitoringArgs:
                 "contact names must be unique (each is a resource name)")
         names = [a.name for a in self.alarms]
         require(len(names) == len(set(names)), c, "alarms", "alarm names must be unique")
+        for rule in self.alarms:
+            require(rule.comparison in COMPARISONS, c, f"alarms[{rule.name}].comparison",
+                    f"one of {' '.join(COMPARISONS)}")
+            require(rule.times >= 1, c, f"alarms[{rule.name}].times", "at least 1")
 
 
 def _threshold(value: float) -> str:

@@ -202,7 +202,7 @@ def build_landing_zone(spec: LandingZoneSpec) -> None:
                 AlarmRule("slb-unhealthy", "acs_slb_dashboard", "UnhealthyServerCount",
                           ingress.load_balancer.id, 0, statistics="Maximum", times=2),
                 AlarmRule("eip-bandwidth", "acs_vpc_eip", "net_tx.rate",
-                          bandwidth.eip.id, bandwidth_bits, statistics="Maximum"),
+                          bandwidth.eip.id, bandwidth_bits, statistics="Value"),
                 AlarmRule("rds-cpu", "acs_rds_dashboard", "CpuUsage",
                           database.instance.id, m.rds_cpu_percent),
                 AlarmRule("rds-storage", "acs_rds_dashboard", "DiskUsage",

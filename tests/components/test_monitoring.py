@@ -19,7 +19,7 @@ WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=plaintext-test-toke
 RULES = (
     AlarmRule("rds-cpu", "acs_rds_dashboard", "CpuUsage", "rm-1", 80),
     AlarmRule("eip-bandwidth", "acs_vpc_eip", "net_tx.rate", "eip-1", 16_000_000.0,
-              statistics="Maximum"),
+              statistics="Value"),
 )
 
 
@@ -54,6 +54,14 @@ def test_alarms_page_the_contact_group() -> None:
 def test_alarm_thresholds(rule: str, threshold: str) -> None:
     alarm = next(a for a in of_type(monitoring_plan(), ALARM) if a.name.endswith(rule))
     assert alarm.inputs["escalationsCritical"]["threshold"] == threshold
+
+
+def test_alarm_uses_an_operator_the_provider_accepts() -> None:
+    # alicloud.cms.Alarm validates comparison_operator against >, >=, <, <=, !=, == (and the
+    # period comparisons); the API's own names such as GreaterThanThreshold are refused.
+    operators = {a.inputs["escalationsCritical"]["comparisonOperator"]
+                 for a in of_type(monitoring_plan(), ALARM)}
+    assert operators == {">"}
 
 
 def test_alarm_watches_its_instance() -> None:
@@ -91,6 +99,9 @@ def test_every_resource_is_parented_to_the_component() -> None:
         ({"alarms": (RULES[0], RULES[0])}, "alarms"),
         ({"contacts": (Contact("dba", "a@example.cn"), Contact("dba", "b@example.cn"))},
          "contacts"),
+        ({"alarms": (replace(RULES[0], comparison="GreaterThanThreshold"),)},
+         r"alarms\[rds-cpu\]\.comparison"),
+        ({"alarms": (replace(RULES[0], times=0),)}, r"alarms\[rds-cpu\]\.times"),
     ],
 )
 def test_args_reject_bad_values(changes: dict[str, Any], field: str) -> None:
