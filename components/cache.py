@@ -9,7 +9,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.base import LandingZoneComponent, Tagging, require
-from components.data_access import check_whitelist, generated_password
+from components.data_access import check_backup_days, check_whitelist, generated_password
 
 REDIS_PORT = 6379
 REDIS_VERSIONS = ("5.0", "6.0", "7.0")
@@ -36,7 +36,7 @@ class CacheArgs:
         require(self.engine_version in REDIS_VERSIONS, c, "engine_version",
                 f"one of {', '.join(REDIS_VERSIONS)}")
         require(self.zone != self.secondary_zone, c, "secondary_zone", "differs from zone")
-        require(bool(self.backup_periods), c, "backup_periods", "at least one day")
+        check_backup_days(c, self.backup_periods)
         check_whitelist(c, self.allowed_cidrs, self.app_cidrs)
 
 

@@ -24,6 +24,18 @@ def check_whitelist(component: str, allowed: Sequence[str], app_cidrs: Sequence[
         )
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def check_backup_days(component: str, days: Sequence[str], minimum: int = 1) -> None:
+    """Backup days are distinct weekdays, at least ``minimum`` of them (RDS asks for two)."""
+    require(len(days) >= minimum, component, "backup_periods",
+            f"at least {minimum} day{'s' if minimum > 1 else ''}")
+    require(len(set(days)) == len(days), component, "backup_periods", "distinct days")
+    for day in days:
+        require(day in WEEKDAYS, component, "backup_periods", f"{day!r} is not a weekday name")
+
+
 def generated_password(owner: LandingZoneComponent, suffix: str) -> pulumi.Output[str]:
     """A random password kept as a Pulumi secret (also when the provider forgets to mark it)."""
     password = random.RandomPassword(

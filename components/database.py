@@ -9,7 +9,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.base import LandingZoneComponent, Tagging, require
-from components.data_access import check_whitelist, generated_password
+from components.data_access import check_backup_days, check_whitelist, generated_password
 
 MYSQL_PORT = 3306
 
@@ -41,6 +41,7 @@ class DatabaseArgs:
         require(self.zones[0] != self.zones[1], c, "zones", "primary and standby must differ")
         require(self.engine_version in ("5.7", "8.0"), c, "engine_version", "5.7 or 8.0")
         require(self.backup_retention_days >= 7, c, "backup_retention_days", "at least 7")
+        check_backup_days(c, self.backup_periods, minimum=2)
         require(len(set(self.databases)) == len(self.databases), c, "databases", "unique names")
         check_whitelist(c, self.allowed_cidrs, self.app_cidrs)
 

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.base import LandingZoneComponent, Tagging, require
-from components.data_access import check_whitelist, generated_password
+from components.data_access import check_backup_days, check_whitelist, generated_password
 
 MONGODB_PORT = 3717
 REPLICATION_FACTORS = (1, 3, 5, 7)
@@ -44,6 +44,7 @@ class DocumentStoreArgs:
         require(len(self.zones) == 1 or self.replication_factor >= 3, c, "replication_factor",
                 "a single node cannot spread over zones: use 3, 5 or 7 with three zones")
         require(self.backup_retention_days >= 7, c, "backup_retention_days", "at least 7")
+        check_backup_days(c, self.backup_periods)
         check_whitelist(c, self.allowed_cidrs, self.app_cidrs)
 
 

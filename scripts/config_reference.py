@@ -44,6 +44,7 @@ VALIDATOR_NOTES = {
     "_pem_certificate": "PEM certificate (-----BEGIN CERTIFICATE-----)",
     "_backend_url": "URL starting file://, s3://, http(s)://, azblob:// or gs://",
     "_distinct": "distinct",
+    "_distinct_days": "distinct weekdays",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -149,6 +149,34 @@ def _networks(cidrs: tuple[str, ...]) -> list[ipaddress.IPv4Network]:
     return [ipaddress.IPv4Network(c) for c in cidrs]
 
 
+def _distinct_days(days: tuple[str, ...]) -> tuple[str, ...]:
+    repeated = sorted({d for d in days if days.count(d) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(repeated)} more than once")
+    return days
+
+
+# What the three data services (RDS, Redis, MongoDB) share: who may connect and when backups run.
+DataWhitelist = Annotated[
+    tuple[Cidr, ...] | None,
+    Field(
+        description=(
+            "IP whitelist; defaults to the app-tier CIDRs. Only ranges inside the app tier "
+            "are accepted (never 0.0.0.0/0)."
+        ),
+    ),
+]
+Weekdays = Annotated[tuple[Weekday, ...], AfterValidator(_distinct_days)]
+BackupDays = Annotated[
+    Weekdays, Field(min_length=1, description="Weekdays on which backups run.")
+]
+
+
+def _backup_time(default: str) -> Any:
+    """The backup window field of a data service, with its own default window."""
+    return Field(default, description=f"Backup window, one hour in UTC, like {default}.")
+
+
 class Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
@@ -264,7 +292,7 @@ class IngressSpec(Model):
     )
     load_balancer_spec: Literal[
         "slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium",
-        "slb.s3.large",
+        "slb.s3.large", "slb.s4.large",
     ] = Field(
         "slb.s2.small",
         description="Classic Load Balancer specification (capacity) of the one load balancer.",
@@ -460,25 +488,17 @@ class DatabaseSpec(Model):
             "network.zones; defaults to the first two."
         ),
     )
-    allowed_cidrs: tuple[Cidr, ...] | None = Field(
-        None,
-        description=(
-            "IP whitelist; defaults to the app-tier CIDRs. Only ranges inside the app tier "
-            "are accepted (never 0.0.0.0/0)."
-        ),
-    )
+    allowed_cidrs: DataWhitelist = None
     backup_retention_days: Annotated[StrictInt, Field(ge=7, le=730)] = Field(
         7,
         description="Days backups are kept (prod: at least 30).",
     )
-    backup_periods: tuple[Weekday, ...] = Field(
+    backup_periods: Weekdays = Field(
         _WEEKDAYS,
-        description="Weekdays on which backups run.",
+        min_length=2,
+        description="Weekdays on which backups run; RDS needs at least two.",
     )
-    backup_time: BackupWindow = Field(
-        "02:00Z-03:00Z",
-        description="Backup window, one hour in UTC, like 02:00Z-03:00Z.",
-    )
+    backup_time: BackupWindow = _backup_time("02:00Z-03:00Z")
     sql_audit_retention_days: Literal[30, 180, 365, 1095, 1825] = Field(
         30,
         description="Days the SQL audit log is kept (prod: at least 180).",
@@ -489,7 +509,6 @@ class DatabaseSpec(Model):
     )
 
 
-
 class CacheSpec(Model):
     """Redis master-replica with a secondary zone."""
 
@@ -497,21 +516,9 @@ class CacheSpec(Model):
     instance_class: Annotated[StrictStr, Field(pattern=r"^redis\.[a-z0-9.]+$")] = Field(
         description="Redis instance class (master-replica), e.g. redis.master.small.default.",
     )
-    allowed_cidrs: tuple[Cidr, ...] | None = Field(
-        None,
-        description=(
-            "IP whitelist; defaults to the app-tier CIDRs. Only ranges inside the app tier "
-            "are accepted (never 0.0.0.0/0)."
-        ),
-    )
-    backup_periods: tuple[Weekday, ...] = Field(
-        _WEEKDAYS,
-        description="Weekdays on which backups run.",
-    )
-    backup_time: BackupWindow = Field(
-        "03:00Z-04:00Z",
-        description="Backup window, one hour in UTC, like 03:00Z-04:00Z.",
-    )
+    allowed_cidrs: DataWhitelist = None
+    backup_periods: BackupDays = _WEEKDAYS
+    backup_time: BackupWindow = _backup_time("03:00Z-04:00Z")
 
 
 class DocumentStoreSpec(Model):
@@ -534,26 +541,13 @@ class DocumentStoreSpec(Model):
             "network.zones has three zones."
         ),
     )
-    allowed_cidrs: tuple[Cidr, ...] | None = Field(
-        None,
-        description=(
-            "IP whitelist; defaults to the app-tier CIDRs. Only ranges inside the app tier "
-            "are accepted (never 0.0.0.0/0)."
-        ),
-    )
+    allowed_cidrs: DataWhitelist = None
     backup_retention_days: Annotated[StrictInt, Field(ge=7, le=730)] = Field(
         7,
         description="Days backups are kept.",
     )
-    backup_periods: tuple[Weekday, ...] = Field(
-        _WEEKDAYS,
-        description="Weekdays on which backups run.",
-    )
-    backup_time: BackupWindow = Field(
-        "04:00Z-05:00Z",
-        description="Backup window, one hour in UTC, like 04:00Z-05:00Z.",
-    )
-
+    backup_periods: BackupDays = _WEEKDAYS
+    backup_time: BackupWindow = _backup_time("04:00Z-05:00Z")
 
 
 class AppServersSpec(Model):
@@ -705,7 +699,6 @@ class BackendSpec(Model):
         "passphrase",
         description="Pulumi secrets provider of the stack (passphrase, or a KMS URL).",
     )
-
 
 
 class LandingZoneSpec(Model):

@@ -107,6 +107,7 @@ def test_every_resource_is_parented_to_the_component() -> None:
         ({"engine_version": "4.0"}, "engine_version"),
         ({"secondary_zone": ZONES[0]}, "secondary_zone"),
         ({"backup_periods": ()}, "backup_periods"),
+        ({"backup_periods": ("Monday", "Moonday")}, "backup_periods"),
         ({"allowed_cidrs": ("0.0.0.0/0",)}, "allowed_cidrs"),
         ({"allowed_cidrs": ("203.0.113.0/24",)}, "allowed_cidrs"),
         ({"allowed_cidrs": ("10.99.0.0/24",)}, "allowed_cidrs"),

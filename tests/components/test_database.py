@@ -154,6 +154,8 @@ def test_component_type_token() -> None:
         ({"engine_version": "5.6"}, "engine_version"),
         ({"backup_retention_days": 3}, "backup_retention_days"),
         ({"databases": ("oa", "oa")}, "databases"),
+        ({"backup_periods": ("Monday",)}, "backup_periods"),
+        ({"backup_periods": ("Monday", "Monday")}, "backup_periods"),
         ({"allowed_cidrs": ("0.0.0.0/0",)}, "allowed_cidrs"),
         ({"allowed_cidrs": ("8.8.8.0/24",)}, "allowed_cidrs"),
         ({"allowed_cidrs": ("10.10.0.0/16",)}, "allowed_cidrs"),
