@@ -152,6 +152,32 @@ def test_a_plan_on_top_of_the_configured_charge_type_keeps_it_the_cheapest() -> 
     assert decision.saving == D("0.50")
 
 
+def test_why_compares_average_utilisation_with_the_configured_fixed_option() -> None:
+    # prod-like: 2400 GB, 95th percentile of a 200 Mbps package billed at the 120 Mbps peak:
+    # 120 * 36.5 = 4380 a month, so traffic is cheaper up to 20 + 4380 / 0.8 = 5495 GB.
+    # 2400 GB / 328.5 GB per Mbps-month = 7.31 Mbps = 6.1% of 120; 5495 -> 16.73 Mbps, 13.9%
+    decision = decide(prices(), Usage(D(2400), D(120)), "sharedPackage:PayBy95", D(200))
+    assert decision.why() == (
+        "2400 GB a month averages 7.31 Mbps, 6.1% of the 120 Mbps that sharedPackage:PayBy95"
+        " bills all month; eip:PayByTraffic is cheaper up to 5495.00 GB a month (16.73 Mbps,"
+        " 13.9%), sharedPackage:PayBy95 above. Alibaba Cloud's EIP pricing page:"
+        " pay-by-traffic suits an average utilisation below 20%, fixed bandwidth above 35%."
+    )
+    assert decision.to_dict()["why"] == decision.why()
+
+
+def test_why_uses_the_cheapest_fixed_option_when_pay_by_traffic_is_configured() -> None:
+    # 10 Mbps: EIP 5 * 36.5 + 5 * 73 = 547.5, package 730, 95th percentile 365 (cheapest);
+    # 20 + 365 / 0.8 = 476.25 GB; 60 GB = 0.18 Mbps = 1.8% of 10 Mbps
+    decision = decide(prices(), Usage(D(60), D(10)), "eip:PayByTraffic")
+    why = decision.why() or ""
+    assert why.startswith(
+        "60 GB a month averages 0.18 Mbps, 1.8% of the 10 Mbps that "
+        "sharedPackage:PayBy95 bills all month; eip:PayByTraffic is cheaper "
+        "up to 476.25 GB a month (1.45 Mbps, 14.5%)"
+    )
+
+
 @pytest.mark.parametrize("traffic", ["0", "19.99", "20"])
 def test_free_quota(traffic: str) -> None:
     options = {o.key: o for o in build_options(prices(), Usage(D(traffic), D(1)))}

@@ -83,6 +83,20 @@ def test_llz_cost_prod_json_is_deterministic() -> None:
     assert Decimal(data["estimate"]["total"]) > 0
 
 
+def test_llz_cost_prod_explains_why_pay_by_traffic_is_cheaper() -> None:
+    # 2400 GB / 328.5 GB per Mbps-month = 7.31 Mbps on average, 6.1% of the 120 Mbps billed;
+    # 120 Mbps x 3.36 x 730 / 24 = 12264, so traffic is cheaper up to 20 + 12264 / 0.8 GB
+    result = invoke_llz(["--no-color", "cost", "prod"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert (
+        "Why: 2400 GB a month averages 7.31 Mbps, 6.1% of the 120 Mbps that"
+        " sharedPackage:PayBy95 bills all month; eip:PayByTraffic is cheaper up to"
+        " 15350.00 GB a month (46.73 Mbps, 38.9%), sharedPackage:PayBy95 above."
+    ) in text
+    assert "saves 10,425.20 CNY a month" in text
+
+
 def test_llz_cost_overrides_and_markdown() -> None:
     result = invoke_llz(
         ["cost", "prod", "--format", "markdown", "--traffic-gb", "50000", "--peak-mbps", "150"]

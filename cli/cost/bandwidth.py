@@ -38,6 +38,7 @@ ZERO = Decimal(0)
 GB = Decimal("0.01")
 # GB (10^9 bytes) that 1 Mbps carries in a 730-hour month: 730 * 3600 / 8 / 1000.
 GB_PER_MBPS_MONTH = Decimal("328.5")
+PERCENT = Decimal("0.1")
 EIP_TRAFFIC_MAX_MBPS = Decimal(200)  # a PayByTraffic EIP is capped at 200 Mbps
 PACKAGE_MIN_MBPS = Decimal(2)  # Internet Shared Bandwidth: 2 to 5000 Mbps
 DEFAULT_PAYBY95_RATIO = Decimal(20)  # minimum percentage (ALIYUN::VPC::CommonBandwidthPackage)
@@ -53,6 +54,7 @@ class Option:
     figures: tuple[Figure, ...]
     feasible: bool = True
     note: str = ""
+    billed_mbps: Decimal | None = None  # what a fixed option bills, whatever the traffic
 
     def cost(self, traffic_gb: Decimal) -> Decimal:
         return self.fixed + self.rate * max(traffic_gb - self.allowance, ZERO)
@@ -177,7 +179,42 @@ class Decision:
             "breakEvens": [b.to_dict() for b in self.break_evens],
             "switches": [s.to_dict() for s in self.switches],
             "warnings": list(self.warnings),
+            "why": self.why(),
         }
+
+    def why(self) -> str | None:
+        """Why pay-by-traffic is (or is not) cheaper than fixed bandwidth at this traffic.
+
+        Fixed bandwidth bills its Mbps all month whatever flows; pay-by-traffic bills the
+        GB. So the decision rests on the average utilisation: the expected traffic as an
+        average rate, against the Mbps the fixed option bills. The fixed option compared is
+        the configured one, or else the cheapest fixed option.
+        """
+        metered = self.options[0]  # EIP pay-by-traffic, without a plan
+        configured = self.configured_option
+        fixed_options = [o for o in self.options if o.billed_mbps and o.feasible]
+        if configured is not None and configured.billed_mbps:
+            fixed = configured
+        elif fixed_options:
+            fixed = min(fixed_options, key=lambda o: self.monthly(o))
+        else:
+            return None
+        billed = fixed.billed_mbps or ZERO
+        points = crossings(metered, fixed)
+        if not points or billed <= 0:
+            return None
+        traffic, even = self.usage.traffic_gb, points[0]
+
+        def average(gb: Decimal) -> str:
+            mbps = gb / GB_PER_MBPS_MONTH
+            return f"{mbps.quantize(GB)} Mbps, {(mbps / billed * 100).quantize(PERCENT)}%"
+
+        return (
+            f"{traffic} GB a month averages {average(traffic)} of the {billed} Mbps that "
+            f"{fixed.key} bills all month; {metered.key} is cheaper up to {even} GB a month "
+            f"({average(even)}), {fixed.key} above. Alibaba Cloud's EIP pricing page: "
+            "pay-by-traffic suits an average utilisation below 20%, fixed bandwidth above 35%."
+        )
 
     def figures(self) -> tuple[Figure, ...]:
         seen = {f.key: f for o in self.options for f in o.figures}
@@ -218,6 +255,7 @@ def build_options(
             ZERO,
             tuple(f for _, _, f in parts),
             note="first 5 Mbps and the rest at different rates" if peak > FIVE else "",
+            billed_mbps=peak,
         )
     )
     shared = prices.required("sharedPackage", "payByBandwidth", "perMbpsDay")
@@ -230,6 +268,7 @@ def build_options(
             ZERO,
             ZERO,
             (shared,),
+            billed_mbps=package_peak,
         )
     )
     p95 = prices.required("sharedPackage", "payBy95", "perMbpsDay")
@@ -245,6 +284,7 @@ def build_options(
             ZERO,
             (p95,),
             note=f"bills max(peak {package_peak}, {ratio}% of {size}) = {billed} Mbps",
+            billed_mbps=billed,
         )
     )
     for plan in prices.plans:

@@ -8,7 +8,7 @@ without a price line is listed as "not priced" and left out of the total, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
@@ -315,7 +315,9 @@ def _storage(
     return _item(label, amount, "GB-month", figure, missing, per)
 
 
-Pricer = Any  # Callable[[Mapping, RegionPrices, Usage | None, _Context, list[str]], Iterable]
+Pricer = Callable[
+    [Mapping[str, Any], RegionPrices, Usage | None, _Context, list[str]], Iterable[CostItem]
+]
 
 
 def _ecs(
@@ -344,17 +346,24 @@ def _slb(
         notes.append("Internet-facing: instance and traffic fees not included")
 
 
-def _rds(
-    inputs: Mapping[str, Any], p: RegionPrices, u: Usage | None, c: _Context, notes: list[str]
-) -> Iterable[CostItem]:
-    kind = inputs.get("instanceType")
-    yield _hours(f"instance {kind}", _named(p, "rds", "instanceClassPerHour", kind))
-    storage = inputs.get("dbInstanceStorageType", "local_ssd")
-    yield _storage(
-        f"storage {storage}",
-        inputs.get("instanceStorage"),
-        _named(p, "rds", "storagePerGbMonth", storage),
-    )
+def _instance_and_storage(
+    section: str, label: str, class_key: str, storage_key: str, size_key: str
+) -> Pricer:
+    """A pricer for a database: its instance class by the hour, its storage by the GB-month."""
+
+    def pricer(
+        inputs: Mapping[str, Any], p: RegionPrices, u: Usage | None, c: _Context, notes: list[str]
+    ) -> Iterable[CostItem]:
+        kind = inputs.get(class_key)
+        yield _hours(f"{label} {kind}", _named(p, section, "instanceClassPerHour", kind))
+        storage = inputs.get(storage_key, "local_ssd")
+        yield _storage(
+            f"storage {storage}",
+            inputs.get(size_key),
+            _named(p, section, "storagePerGbMonth", storage),
+        )
+
+    return pricer
 
 
 def _redis(
@@ -362,19 +371,6 @@ def _redis(
 ) -> Iterable[CostItem]:
     kind = inputs.get("instanceClass")
     yield _hours(f"instance {kind}", _named(p, "redis", "instanceClassPerHour", kind))
-
-
-def _mongodb(
-    inputs: Mapping[str, Any], p: RegionPrices, u: Usage | None, c: _Context, notes: list[str]
-) -> Iterable[CostItem]:
-    kind = inputs.get("dbInstanceClass")
-    yield _hours(f"replica set {kind}", _named(p, "mongodb", "instanceClassPerHour", kind))
-    storage = inputs.get("storageType", "local_ssd")
-    yield _storage(
-        f"storage {storage}",
-        inputs.get("dbInstanceStorage"),
-        _named(p, "mongodb", "storagePerGbMonth", storage),
-    )
 
 
 def eip_bandwidth_figures(p: RegionPrices, mbps: Decimal) -> list[tuple[str, Decimal, Figure]]:
@@ -478,9 +474,13 @@ _PRICERS: Mapping[str, Pricer] = {
     "alicloud:ecs/instance:Instance": _ecs,
     "alicloud:slb/applicationLoadBalancer:ApplicationLoadBalancer": _slb,
     "alicloud:slb/loadBalancer:LoadBalancer": _slb,
-    "alicloud:rds/instance:Instance": _rds,
+    "alicloud:rds/instance:Instance": _instance_and_storage(
+        "rds", "instance", "instanceType", "dbInstanceStorageType", "instanceStorage"
+    ),
     "alicloud:kvstore/instance:Instance": _redis,
-    "alicloud:mongodb/instance:Instance": _mongodb,
+    "alicloud:mongodb/instance:Instance": _instance_and_storage(
+        "mongodb", "replica set", "dbInstanceClass", "storageType", "dbInstanceStorage"
+    ),
     "alicloud:ecs/eipAddress:EipAddress": _eip,
     "alicloud:vpc/commonBandwithPackage:CommonBandwithPackage": _package,
 }

@@ -19,6 +19,14 @@ def amount(value: Decimal, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
+def _monthly(cost: ResourceCost, currency: str, mark: str) -> str:
+    """The monthly amount as shown, marked when it rests on an assumed price."""
+    monthly = cost.monthly
+    if monthly is None:
+        return "not priced"
+    return amount(monthly, currency) + (mark if cost.uses_assumption else "")
+
+
 def _detail(cost: ResourceCost) -> str:
     parts = [i.describe(MARK) for i in cost.items]
     return "; ".join([*parts, *cost.notes])
@@ -64,11 +72,7 @@ def render_table(report: CostReport, console: Console) -> None:
     for cost in e.resources:
         if cost.status == "no charge":
             continue
-        monthly = cost.monthly
-        shown = "not priced" if monthly is None else amount(monthly, cur)
-        if monthly is not None and cost.uses_assumption:
-            shown += MARK
-        table.add_row(cost.name, short_type(cost.type), shown, _detail(cost))
+        table.add_row(cost.name, short_type(cost.type), _monthly(cost, cur, MARK), _detail(cost))
     table.add_row("Total", "", amount(e.total, cur), "priced resources only", style="bold")
     console.print(table)
     free = sum(1 for c in e.resources if c.status == "no charge")
@@ -99,6 +103,9 @@ def render_table(report: CostReport, console: Console) -> None:
         options.add_row(option.label + flag, cost_text, option.formula(), note, style=style)
     console.print(options)
     console.print(f"Cheapest: {d.cheapest.label}. Verdict: {verdict(report)}.")
+    why = d.why()
+    if why:
+        console.print(f"Why: {why}")
     for warning in d.warnings:
         console.print(f"[bold]warning:[/bold] {warning}")
     if d.switches:
@@ -137,10 +144,7 @@ def render_markdown(report: CostReport) -> str:
     for cost in e.resources:
         if cost.status == "no charge":
             continue
-        monthly = cost.monthly
-        shown = "not priced" if monthly is None else amount(monthly, cur)
-        if monthly is not None and cost.uses_assumption:
-            shown += f"\\{MARK}"
+        shown = _monthly(cost, cur, f"\\{MARK}")
         lines.append(
             f"| {cost.name} | `{short_type(cost.type)}` | {shown} | {_md(_detail(cost))} |"
         )
@@ -153,6 +157,11 @@ def render_markdown(report: CostReport) -> str:
         "",
         f"**{verdict(report)[0].upper() + verdict(report)[1:]}.**",
         "",
+    ]
+    why = d.why()
+    if why:
+        lines += [f"Why: {_md(why)}", ""]
+    lines += [
         "| Option | Monthly | Cost for T GB a month |",
         "|---|---:|---|",
     ]
