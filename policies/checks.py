@@ -3,15 +3,15 @@
 A check gets a ``Subject`` (type, inputs, name, URN, protect flag and the rule's config) and
 yields one message per violation. Messages name properties and public values only (zones,
 CIDRs, charge types), never an input that could be a secret. ``policies.rules`` wraps these
-in pulumi-policy ``ResourceValidationPolicy`` objects, so both engines run this code.
+in pulumi-policy validation policies, so both engines run this code.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from policies.settings import RuleConfig
 
@@ -24,6 +24,7 @@ SG_RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
 LISTENER = "alicloud:slb/listener:Listener"
 EIP = "alicloud:ecs/eipAddress:EipAddress"
 PACKAGE = "alicloud:vpc/commonBandwithPackage:CommonBandwithPackage"
+ATTACHMENT = "alicloud:vpc/commonBandwithPackageAttachment:CommonBandwithPackageAttachment"
 
 # Resource types whose provider schema has a ``tags`` input (checked against pulumi_alicloud
 # by tests/test_policies.py, so a new taggable type in the stack cannot slip through).
@@ -49,7 +50,11 @@ REQUIRED_TAGS: tuple[str, ...] = ("env", "owner", "cost-center")
 MODERN_TLS_POLICIES: frozenset[str] = frozenset(
     {"tls_cipher_policy_1_2_strict", "tls_cipher_policy_1_2_strict_with_1_3"}
 )
-HA_CATEGORIES: frozenset[str] = frozenset({"HighAvailability", "AlwaysOn", "cluster"})
+# RDS editions with a standby: High-availability, Cluster (SQL Server), Enterprise (Finance),
+# MySQL Cluster and Serverless HA.
+HA_CATEGORIES: frozenset[str] = frozenset(
+    {"HighAvailability", "AlwaysOn", "Finance", "cluster", "serverless_ha"}
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class Subject:
     urn: str
     protect: bool
     config: RuleConfig
+    # An EIP joined to a shared bandwidth package (stack rules only): the package's charge type
+    # ("" when the package is outside the stack), since the package bills its traffic.
+    package_charge_type: str | None = None
 
     def get(self, key: str) -> Any:
         return self.props.get(key)
@@ -284,7 +292,58 @@ def protection(s: Subject) -> Iterator[str]:
         yield "the resource is not `protect`ed: pulumi destroy could delete it"
 
 
+class StackResourceLike(Protocol):
+    """A resource of a stack validation: ``pulumi_policy.PolicyResource`` in both engines."""
+
+    @property
+    def resource_type(self) -> str: ...
+
+    @property
+    def urn(self) -> str: ...
+
+    @property
+    def props(self) -> Mapping[str, Any]: ...
+
+    @property
+    def dependencies(self) -> Sequence[Any]: ...
+
+
+def eip_packages(resources: Iterable[StackResourceLike]) -> dict[str, str]:
+    """URN of each EIP joined to a shared bandwidth package -> that package's charge type.
+
+    The link is the attachment's dependencies (its instanceId and bandwidthPackageId are the
+    EIP's and the package's ids, unknown during a preview). "" when the package is not in
+    the stack.
+    """
+    joined: dict[str, str] = {}
+    for attachment in resources:
+        if attachment.resource_type != ATTACHMENT:
+            continue
+        deps = list(attachment.dependencies)
+        charge = next(
+            (
+                _text(d.props.get("internetChargeType")) or "not set"
+                for d in deps
+                if d.resource_type == PACKAGE
+            ),
+            "",
+        )
+        for dep in deps:
+            if dep.resource_type == EIP:
+                joined[dep.urn] = charge
+    return joined
+
+
 def bandwidth_charge(s: Subject) -> Iterator[str]:
+    if s.resource_type == EIP and s.package_charge_type is not None:
+        # Billed by its shared bandwidth package: the package is judged (when in the stack).
+        if s.package_charge_type:
+            return
+        yield (
+            "the EIP joins a shared bandwidth package outside this stack, whose charge type "
+            "cannot be checked"
+        )
+        return
     prefix = "eip" if s.resource_type == EIP else "sharedPackage"
     choice = f"{prefix}:{_text(s.get('internetChargeType')) or 'not set'}"
     allowed = s.config.allowed_charge_types

@@ -2,9 +2,11 @@
 
 ``RULES`` says what each rule is (id, title, severity, rationale, remediation, the resource
 types it judges, the config keys it reads). ``POLICIES`` are the same rules as pulumi-policy
-objects: the real engine loads them through ``policy-pack/__main__.py`` (the only place a
-``PolicyPack`` is built: its constructor serves the engine and never returns), and the
-offline audit (``cli.audit``) calls their ``validate`` directly over a Plan.
+objects -- a ``ResourceValidationPolicy`` per rule, or a ``StackValidationPolicy`` for a rule
+that needs the whole stack (``Rule.stack``) --: the real engine loads them through
+``policy-pack/__main__.py`` (the only place a ``PolicyPack`` is built: its constructor serves
+the engine and never returns), and the offline audit (``cli.audit``) calls their
+``validate`` directly over a Plan.
 
 Per-environment behaviour (enforcement level, environment, allowed bandwidth charge types,
 minimum retentions, suppressed resources) comes from the policy config, ``args.get_config()``.
@@ -19,11 +21,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pulumi_policy import (
+    Policy,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 from cli.findings import RuleInfo
@@ -65,6 +71,9 @@ class Rule:
     check: Check
     tags: tuple[str, ...]
     config_keys: tuple[str, ...] = ()
+    # A stack rule sees every resource at once (a StackValidationPolicy): needed when a
+    # resource is judged by what other resources say about it.
+    stack: bool = False
 
     def info(self, enforcement: str) -> RuleInfo:
         return RuleInfo(
@@ -231,6 +240,9 @@ RULES: tuple[Rule, ...] = (
         checks.bandwidth_charge,
         ("cost",),
         (K_CHARGE_TYPES,),
+        # An EIP joined to a shared bandwidth package is billed by the package: only a view
+        # of the whole stack (the attachment) tells which charge type applies.
+        stack=True,
     ),
     Rule(
         "LLZ-TAG-001",
@@ -246,15 +258,24 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 
+def _suppressed(config: RuleConfig, name: str, urn: str) -> bool:
+    return name in config.suppressed or urn in config.suppressed
+
+
+def _protected(opts: object) -> bool:
+    return bool(getattr(opts, "protect", False)) if opts is not None else False
+
+
 def _validator(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in rule.resource_types:
             return
         config = RuleConfig.read(args.get_config())
-        if args.name in config.suppressed or args.urn in config.suppressed:
+        if _suppressed(config, args.name, args.urn):
             return
-        protect = bool(getattr(args.opts, "protect", False)) if args.opts is not None else False
-        subject = Subject(args.resource_type, args.props, args.name, args.urn, protect, config)
+        subject = Subject(
+            args.resource_type, args.props, args.name, args.urn, _protected(args.opts), config
+        )
         for message in rule.check(subject):
             report_violation(message, None)
 
@@ -262,19 +283,65 @@ def _validator(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation]
     return validate
 
 
-def _policy(rule: Rule) -> ResourceValidationPolicy:
-    schema = {**COMMON_SCHEMA, **{key: EXTRA_SCHEMA[key] for key in rule.config_keys}}
+def _stack_validator(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        config = RuleConfig.read(args.get_config())
+        packages = checks.eip_packages(args.resources)
+        resource: PolicyResource
+        for resource in args.resources:
+            if resource.resource_type not in rule.resource_types:
+                continue
+            if _suppressed(config, resource.name, resource.urn):
+                continue
+            subject = Subject(
+                resource.resource_type,
+                resource.props,
+                resource.name,
+                resource.urn,
+                _protected(resource.opts),
+                config,
+                package_charge_type=packages.get(resource.urn),
+            )
+            for message in rule.check(subject):
+                report_violation(message, resource.urn)
+
+    validate.__name__ = f"validate_{rule.id.replace('-', '_').lower()}"
+    return validate
+
+
+def _policy(rule: Rule) -> Policy:
+    schema = PolicyConfigSchema(
+        {**COMMON_SCHEMA, **{key: EXTRA_SCHEMA[key] for key in rule.config_keys}}
+    )
+    description = f"{rule.title}. {rule.rationale}"
+    if rule.stack:
+        return StackValidationPolicy(
+            name=rule.id,
+            description=description,
+            validate=_stack_validator(rule),
+            display_name=rule.title,
+            severity=Severity(rule.severity),
+            remediation_steps=rule.remediation,
+            tags=list(rule.tags),
+            config_schema=schema,
+        )
     return ResourceValidationPolicy(
         name=rule.id,
-        description=f"{rule.title}. {rule.rationale}",
+        description=description,
         validate=_validator(rule),
         display_name=rule.title,
         severity=Severity(rule.severity),
         remediation_steps=rule.remediation,
         tags=list(rule.tags),
-        config_schema=PolicyConfigSchema(schema),
+        config_schema=schema,
     )
 
 
-POLICIES: tuple[ResourceValidationPolicy, ...] = tuple(_policy(rule) for rule in RULES)
-POLICIES_BY_ID: dict[str, ResourceValidationPolicy] = {p.name: p for p in POLICIES}
+POLICIES: tuple[Policy, ...] = tuple(_policy(rule) for rule in RULES)
+POLICIES_BY_ID: dict[str, Policy] = {p.name: p for p in POLICIES}
+RESOURCE_POLICIES: dict[str, ResourceValidationPolicy] = {
+    p.name: p for p in POLICIES if isinstance(p, ResourceValidationPolicy)
+}
+STACK_POLICIES: dict[str, StackValidationPolicy] = {
+    p.name: p for p in POLICIES if isinstance(p, StackValidationPolicy)
+}

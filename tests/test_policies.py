@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
@@ -47,18 +50,27 @@ def violations(
     suppressed: tuple[str, ...] = (),
     name: str = "res",
 ) -> list[str]:
-    """Run one policy's validate exactly as an engine does, collecting reported messages."""
+    """Run one policy's validate exactly as an engine does, collecting reported messages.
+
+    A stack policy gets a stack holding just this resource."""
     config = pack_config(PolicySettings(env, allowed))[rule_id]
     config["suppressedResources"] = list(suppressed)
     opts = PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
     urn = f"urn:pulumi:{env}::llz::{resource_type}::{name}"
-    args = ResourceValidationArgs(resource_type, props, urn, name, opts, None, config)
     found: list[str] = []
 
     def report(message: str, urn: str | None = None) -> None:
         found.append(message)
 
-    POLICIES_BY_ID[rule_id].validate(args, report)
+    policy = POLICIES_BY_ID[rule_id]
+    if isinstance(policy, StackValidationPolicy):
+        resource = PolicyResource(resource_type, props, urn, name, opts, None, None, [], {})
+        policy.validate(StackValidationArgs([resource], config), report)
+    else:
+        assert isinstance(policy, ResourceValidationPolicy)
+        policy.validate(
+            ResourceValidationArgs(resource_type, props, urn, name, opts, None, config), report
+        )
     return found
 
 
@@ -340,7 +352,9 @@ def test_unknown_config_falls_back_to_the_strict_prod_defaults() -> None:
     def report(message: str, urn: str | None = None) -> None:
         found.append(message)
 
-    POLICIES_BY_ID["LLZ-BAK-001"].validate(args, report)
+    policy = POLICIES_BY_ID["LLZ-BAK-001"]
+    assert isinstance(policy, ResourceValidationPolicy)
+    policy.validate(args, report)
     assert found and ">= 30" in found[0]
 
 
@@ -348,7 +362,8 @@ def test_policy_objects_carry_the_catalogue() -> None:
     assert [p.name for p in POLICIES] == [r.id for r in RULES]
     assert len(RULES) == 15
     for policy, rule in zip(POLICIES, RULES, strict=True):
-        assert isinstance(policy, ResourceValidationPolicy)
+        kind = StackValidationPolicy if rule.stack else ResourceValidationPolicy
+        assert isinstance(policy, kind)
         assert policy.severity is not None and policy.severity.value == rule.severity
         assert policy.remediation_steps == rule.remediation
         assert policy.tags and policy.display_name == rule.title

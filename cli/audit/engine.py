@@ -2,10 +2,12 @@
 
 The rules are the pulumi-policy objects of ``policies.rules`` -- the very code the real
 engine loads from ``policy-pack/`` -- called with ``ResourceValidationArgs`` built from each
-Plan entry (its inputs, name, URN and ``protect`` flag as ``opts.protect``) and the rule's
-config for the environment (``policies.config.pack_config``). Violations are collected by a
-``report_violation`` callback; suppressions from the stack's ``llz:policy.suppressions`` are
-then applied so suppressed findings stay visible, with their justification.
+Plan entry (its inputs, name, URN and ``protect`` flag as ``opts.protect``), or, for a stack
+rule, with ``StackValidationArgs`` holding every Plan entry with its dependencies resolved,
+and the rule's config for the environment (``policies.config.pack_config``). Violations are
+collected by a ``report_violation`` callback; suppressions from the stack's
+``llz:policy.suppressions`` are then applied so suppressed findings stay visible, with their
+justification.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from typing import Any
 
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
+    StackValidationArgs,
 )
 
 from cli.findings import SEVERITY_ORDER, AuditResult, Finding
 from cli.plan import Plan, PlannedResource
 from policies.config import SuppressionLike, pack_config
-from policies.rules import POLICIES_BY_ID, RULES, Rule
+from policies.rules import RESOURCE_POLICIES, RULES, RULES_BY_ID, STACK_POLICIES, Rule
 from policies.settings import PolicySettings
 
 _TIMEOUTS = PolicyCustomTimeouts(0, 0, 0)
@@ -41,12 +44,67 @@ def _options(resource: PlannedResource) -> PolicyResourceOptions:
     )
 
 
-def _index(rules: Iterable[Rule]) -> dict[str, list[tuple[Rule, ResourceValidationPolicy]]]:
-    by_type: dict[str, list[tuple[Rule, ResourceValidationPolicy]]] = {}
+def _index(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
+    by_type: dict[str, list[Rule]] = {}
     for rule in rules:
         for resource_type in rule.resource_types:
-            by_type.setdefault(resource_type, []).append((rule, POLICIES_BY_ID[rule.id]))
+            by_type.setdefault(resource_type, []).append(rule)
     return by_type
+
+
+def _stack_resources(plan: Plan) -> list[PolicyResource]:
+    """The Plan as the real engine hands a stack to a ``StackValidationPolicy``: every
+    resource, with its parent and dependencies resolved to the resource objects."""
+    made = {
+        r.urn: PolicyResource(r.type, r.inputs, r.urn, r.name, _options(r), None, None, [], {})
+        for r in plan.resources
+    }
+    for resource in plan.resources:
+        policy_resource = made[resource.urn]
+        if resource.parent is not None:
+            policy_resource.parent = made.get(resource.parent)
+        policy_resource.dependencies.extend(
+            made[urn] for urn in resource.dependencies if urn in made
+        )
+    return list(made.values())
+
+
+def _violations(plan: Plan, config: dict[str, dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
+    """(rule id, URN) -> the messages its policy reported, each rule run as its engine would."""
+    found: dict[tuple[str, str], list[str]] = {}
+    by_type = _index(rule for rule in RULES if rule.id in RESOURCE_POLICIES)
+    for resource in plan.custom_resources():
+        rules = by_type.get(resource.type)
+        if not rules:
+            continue
+        options = _options(resource)
+        for rule in rules:
+            messages = found.setdefault((rule.id, resource.urn), [])
+
+            def collect(message: str, urn: str | None = None, _out: list[str] = messages) -> None:
+                _out.append(message)
+
+            args = ResourceValidationArgs(
+                resource.type,
+                resource.inputs,
+                resource.urn,
+                resource.name,
+                options,
+                None,
+                config[rule.id],
+            )
+            RESOURCE_POLICIES[rule.id].validate(args, collect)
+    if STACK_POLICIES:
+        resources = _stack_resources(plan)
+        for rule_id, policy in STACK_POLICIES.items():
+
+            def report(message: str, urn: str | None = None, _id: str = rule_id) -> None:
+                if urn is None:  # the stack rules always name the resource
+                    raise ValueError(f"{_id} reported a violation without a resource")
+                found.setdefault((_id, urn), []).append(message)
+
+            policy.validate(StackValidationArgs(resources, config[rule_id]), report)
+    return {key: messages for key, messages in found.items() if messages}
 
 
 def audit_plan(
@@ -66,45 +124,23 @@ def audit_plan(
         raise ValueError("settings are for another environment")
     config = pack_config(settings)  # no suppressed resources: suppressions are applied below
     enforcement: Any = settings.enforcement
-    by_type = _index(RULES)
+    by_urn = plan.by_urn()
     findings: list[Finding] = []
-    checked = 0
-    for resource in plan.custom_resources():
-        checked += 1
-        applicable = by_type.get(resource.type)
-        if not applicable:
-            continue
-        options = _options(resource)
-        for rule, policy in applicable:
-            messages: list[str] = []
-
-            def report(message: str, urn: str | None = None, _out: list[str] = messages) -> None:
-                _out.append(message)
-
-            args = ResourceValidationArgs(
-                resource.type,
-                resource.inputs,
-                resource.urn,
-                resource.name,
-                options,
-                None,
-                config[rule.id],
+    for (rule_id, urn), messages in _violations(plan, config).items():
+        rule, resource = RULES_BY_ID[rule_id], by_urn[urn]
+        findings.append(
+            Finding(
+                rule_id=rule.id,
+                title=rule.title,
+                severity=rule.severity,  # type: ignore[arg-type]
+                enforcement=enforcement,
+                urn=resource.urn,
+                resource_name=resource.name,
+                resource_type=resource.type,
+                message="; ".join(messages),
+                remediation=rule.remediation,
             )
-            policy.validate(args, report)
-            if messages:
-                findings.append(
-                    Finding(
-                        rule_id=rule.id,
-                        title=rule.title,
-                        severity=rule.severity,  # type: ignore[arg-type]
-                        enforcement=enforcement,
-                        urn=resource.urn,
-                        resource_name=resource.name,
-                        resource_type=resource.type,
-                        message="; ".join(messages),
-                        remediation=rule.remediation,
-                    )
-                )
+        )
     marked = [_suppress(f, suppressions) for f in findings]
     marked.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule_id, f.urn))
     return AuditResult(
@@ -114,7 +150,7 @@ def audit_plan(
         engine=plan.engine,
         rules=tuple(rule.info(enforcement) for rule in RULES),
         findings=tuple(marked),
-        resources_checked=checked,
+        resources_checked=sum(1 for _ in plan.custom_resources()),
     )
 
 
