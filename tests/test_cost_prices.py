@@ -39,6 +39,48 @@ def test_shipped_table_is_valid_and_every_figure_is_sourced() -> None:
     assert sizes == sorted(sizes) and Decimal(512) in sizes
 
 
+# The sourced cn-shanghai figures as re-read on 2026-11-24 from the pages each one cites
+# (AlibabaCloudDocs eip 按量付费, cbwp 按带宽计费 / 按增强型95计费, slb CLB 按量计费, the CDT
+# overview): a changed figure must be re-checked against its page, not just edited.
+DOCUMENTED = {
+    ("eip", "configFeePerHour"): "0.02",
+    ("eip", "payByTraffic", "perGb"): "0.8",
+    ("eip", "payByTraffic", "freeGbPerMonth"): "20",
+    ("eip", "payByBandwidth", "firstFiveMbpsPerMbpsDay"): "0.96",
+    ("eip", "payByBandwidth", "aboveFiveMbpsPerMbpsDay"): "3.36",
+    ("sharedPackage", "payByBandwidth", "perMbpsDay"): "3.36",
+    ("sharedPackage", "payBy95", "perMbpsDay"): "3.36",
+    ("loadBalancer", "specPerHour", "slb.s1.small"): "0.1",
+    ("loadBalancer", "specPerHour", "slb.s2.small"): "0.32",
+    ("loadBalancer", "specPerHour", "slb.s2.medium"): "0.63",
+    ("loadBalancer", "specPerHour", "slb.s3.small"): "1.27",
+    ("loadBalancer", "specPerHour", "slb.s3.medium"): "1.91",
+    ("loadBalancer", "specPerHour", "slb.s3.large"): "3.18",
+}
+# 共享流量包 亚太通用-全时 月包 (AlibabaCloudDocs flowbag 计费说明): size GB -> CNY
+DOCUMENTED_PLANS = {
+    10: "7.5",
+    50: "37",
+    128: "95",
+    512: "377",
+    1024: "754",
+    5120: "3727",
+    10240: "7540",
+    51200: "37270",
+}
+
+
+def test_sourced_figures_match_their_documentation() -> None:
+    region = load_prices().region("cn-shanghai")
+    for path, value in DOCUMENTED.items():
+        figure = region.required(*path)
+        assert figure.value == Decimal(value), path
+        assert not figure.assumption and figure.source.startswith("https://"), path
+    plans = {int(p.size_gb): p.price for p in region.plans}
+    assert {size: str(f.value) for size, f in plans.items()} == DOCUMENTED_PLANS
+    assert all(not f.assumption and "flowbag" in f.source for f in plans.values())
+
+
 def test_every_assumption_in_the_shipped_file_has_a_note() -> None:
     regions = shipped_document()["regions"]
 
