@@ -3,11 +3,11 @@ outputs and the stacks list. Values arrive redacted; this module only formats th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cli.output import short_type
+from cli.render_values import format_change, format_value
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -18,16 +18,6 @@ if TYPE_CHECKING:
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
 STYLES = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 VERBS = {"update": "deploy"}
-MAX_VALUE = 160
-
-
-def format_value(value: Any) -> str:
-    """A compact one-line rendering of a property value (None = the property is absent)."""
-    if value is None:
-        return "(absent)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
 def summary_line(summary: Mapping[str, int]) -> str:
@@ -54,10 +44,7 @@ def change_lines(step: ResourceStep, show_diff: bool) -> list[str]:
             elif step.action == "delete":
                 lines.append(f"       {prop.path}: {format_value(prop.old)}")
             else:
-                lines.append(
-                    f"       {prop.path}: {format_value(prop.old)} -> "
-                    f"{format_value(prop.new)}{forces}"
-                )
+                lines.append(f"       {prop.path}: {format_change(prop.old, prop.new)}{forces}")
     return lines
 
 
@@ -115,7 +102,8 @@ def render_outputs(outputs: Mapping[str, Any], console: Console) -> None:
     table.add_column("OUTPUT", no_wrap=True)
     table.add_column("VALUE")
     for name, value in sorted(outputs.items()):
-        table.add_row(Text(name), Text(format_value(value)))
+        shown = value if isinstance(value, str) else format_value(value)  # as pulumi prints
+        table.add_row(Text(name), Text(shown))
     console.print(table)
 
 

@@ -6,7 +6,6 @@ to have changed reads ``[secret] -> [secret] (changed)``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -14,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cli.diff_engine import forces_replacement
 from cli.diffs import Action, PlanDiff, PropertyChange, ResourceChange
 from cli.output import short_type
-from cli.plan import SECRET
+from cli.render_values import MAX_VALUE
+from cli.render_values import format_change as change_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,7 +27,6 @@ STYLES: dict[str, str] = {
     "replace": "magenta",
 }
 ACTIONS: tuple[Action, ...] = ("add", "remove", "replace", "change")
-MAX_VALUE = 100
 
 
 class CostDeltaLike(Protocol):
@@ -45,21 +44,8 @@ class CostDeltaLike(Protocol):
     def per_resource(self) -> Sequence[tuple[str, Decimal, Decimal]]: ...
 
 
-def format_value(value: Any, limit: int | None = MAX_VALUE) -> str:
-    if value is None:
-        return "(none)"
-    if value == SECRET:
-        return SECRET
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    if limit is not None and len(text) > limit:
-        return f"{text[: limit - 20]}… ({len(text)} chars)"
-    return text
-
-
 def format_change(prop: PropertyChange, limit: int | None = MAX_VALUE) -> str:
-    if prop.old == SECRET and prop.new == SECRET:
-        return f"{SECRET} -> {SECRET} (changed)"
-    return f"{format_value(prop.old, limit)} -> {format_value(prop.new, limit)}"
+    return change_text(prop.old, prop.new, limit)
 
 
 def summary_line(diff: PlanDiff) -> str:

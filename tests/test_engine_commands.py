@@ -152,7 +152,7 @@ def test_preview_exit_2_and_change_summary(fake_engine: FakeFactory) -> None:
     assert "dev-rds-mysql  (securityIps[2])" in result.stdout
     assert "0 to create, 1 to update, 0 to replace, 0 to delete" in result.stdout
     detail = invoke_llz(["--no-color", "preview", "dev", "--diff"])
-    assert 'securityIps[2]: (absent) -> 10.10.9.0/24' in detail.stdout
+    assert 'securityIps[2]: (none) -> "10.10.9.0/24"' in detail.stdout
 
 
 def test_preview_json_has_plan_changes_and_summary(fake_engine: FakeFactory) -> None:
@@ -249,7 +249,7 @@ def test_deploy_prod_confirmed_after_the_preview(
     result = invoke_llz(["--no-color", "deploy", "prod"], input="y\n")
     assert result.exit_code == 0, result.stderr
     assert stack.names() == ["preview", "up"]
-    preview_at = result.stderr.index("securityIps[3]: (absent) -> 10.10.9.0/24")
+    preview_at = result.stderr.index('securityIps[3]: (none) -> "10.10.9.0/24"')
     assert preview_at < result.stderr.index("Deploy 1 change(s) to prod? [y/N]")
     assert stack.kwargs("up")["show_secrets"] is False
 
@@ -375,6 +375,7 @@ def test_outputs_secrets_redacted_unless_asked(fake_engine: FakeFactory) -> None
     }}
     text = invoke_llz(["outputs", "dev"])
     assert SECRET_VALUE not in text.output and "[secret]" in text.stdout
+    assert "ingressAddress  198.18.0.1" in text.stdout  # strings unquoted, as pulumi prints
     shown = invoke_llz(["outputs", "dev", "--show-secrets", "--json"])
     assert json.loads(shown.stdout)["outputs"]["alarmWebhook"] == SECRET_VALUE
 
@@ -432,7 +433,7 @@ def test_known_secret_never_reaches_stdout_stderr_or_json(
         assert run.exit_code in (0, 2), run.stderr
         assert SECRET_VALUE not in run.stdout
         assert SECRET_VALUE not in run.stderr
-    assert "password: [secret] -> [secret]" in runs[1].stdout
+    assert "password: [secret] -> [secret] (changed)" in runs[1].stdout
 
 
 def _copy_project(tmp_path: Path) -> Path:
