@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from pulumi_policy import (
     Policy,
@@ -310,31 +311,19 @@ def _stack_validator(rule: Rule) -> Callable[[StackValidationArgs, ReportViolati
 
 
 def _policy(rule: Rule) -> Policy:
-    schema = PolicyConfigSchema(
-        {**COMMON_SCHEMA, **{key: EXTRA_SCHEMA[key] for key in rule.config_keys}}
-    )
-    description = f"{rule.title}. {rule.rationale}"
+    schema = {**COMMON_SCHEMA, **{key: EXTRA_SCHEMA[key] for key in rule.config_keys}}
+    common: dict[str, Any] = {
+        "name": rule.id,
+        "description": f"{rule.title}. {rule.rationale}",
+        "display_name": rule.title,
+        "severity": Severity(rule.severity),
+        "remediation_steps": rule.remediation,
+        "tags": list(rule.tags),
+        "config_schema": PolicyConfigSchema(schema),
+    }
     if rule.stack:
-        return StackValidationPolicy(
-            name=rule.id,
-            description=description,
-            validate=_stack_validator(rule),
-            display_name=rule.title,
-            severity=Severity(rule.severity),
-            remediation_steps=rule.remediation,
-            tags=list(rule.tags),
-            config_schema=schema,
-        )
-    return ResourceValidationPolicy(
-        name=rule.id,
-        description=description,
-        validate=_validator(rule),
-        display_name=rule.title,
-        severity=Severity(rule.severity),
-        remediation_steps=rule.remediation,
-        tags=list(rule.tags),
-        config_schema=schema,
-    )
+        return StackValidationPolicy(validate=_stack_validator(rule), **common)
+    return ResourceValidationPolicy(validate=_validator(rule), **common)
 
 
 POLICIES: tuple[Policy, ...] = tuple(_policy(rule) for rule in RULES)

@@ -297,6 +297,7 @@ PASSING_ELSEWHERE: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("LLZ-NET-002", checks.SG_RULE, _with(checks.SG_RULE, cidrIp="0.0.0.0/0", policy="drop"), {}),
     ("LLZ-NET-002", checks.SG_RULE, _with(checks.SG_RULE, cidrIp="0.0.0.0/0", type="egress"), {}),
     ("LLZ-NET-001", checks.RDS, _with(checks.RDS, securityIps="10.30.1.0/24,10.30.2.0/24"), {}),
+    ("LLZ-HA-001", checks.RDS, _with(checks.RDS, category="Finance"), {}),
     (
         "LLZ-TLS-002",
         checks.LISTENER,
