@@ -67,7 +67,7 @@ def exec_shim() -> None:
 def under_engine(
     env: str,
     monkeypatch: pytest.MonkeyPatch,
-    program: Callable[[], None],
+    program: Callable[[], object],
     shim: bool = True,
     secret_keys: list[str] | None = None,
 ) -> Plan:
