@@ -9,7 +9,10 @@ with a warning; versioning and encryption are required.
 The printed URL is Pulumi's S3 ("DIY") backend URL: ``s3://BUCKET`` with the
 ``endpoint`` and ``region`` query parameters for OSS (Pulumi's docs; the parameters are
 those of the gocloud.dev s3blob opener Pulumi uses), and ``disableSSL=true`` /
-``s3ForcePathStyle=true`` for plain-HTTP, path-style endpoints such as MinIO.
+``s3ForcePathStyle=true`` for plain-HTTP, path-style endpoints such as MinIO. The
+endpoint keeps its scheme (``endpoint=https://oss-cn-shanghai.aliyuncs.com``): the AWS
+SDK v1 opener accepts a host or a full URL, and the SDK v2 opener newer Pulumi versions
+use (legacy parameters translated, pulumi/pulumi#24589) needs the scheme.
 """
 
 from __future__ import annotations
@@ -90,14 +93,14 @@ def pulumi_backend_url(bucket: str, endpoint_url: str | None, region: str | None
     query: dict[str, str] = {}
     if endpoint_url:
         parts = urlsplit(endpoint_url)
-        query["endpoint"] = parts.netloc
+        query["endpoint"] = f"{parts.scheme}://{parts.netloc}"
         if parts.scheme == "http":
             query["disableSSL"] = "true"
         if addressing_style(endpoint_url) == "path":
             query["s3ForcePathStyle"] = "true"
     if region:
         query["region"] = region
-    suffix = f"?{urlencode(query, safe=':', quote_via=quote)}" if query else ""
+    suffix = f"?{urlencode(query, safe=':/', quote_via=quote)}" if query else ""
     return f"s3://{bucket}{suffix}"
 
 

@@ -54,7 +54,7 @@ def test_bootstrap_creates_a_versioned_encrypted_private_bucket(
     }
     port = s3_endpoint.rsplit(":", 1)[1]
     assert result.backend_url == (
-        f"s3://{bucket}?endpoint=127.0.0.1:{port}&disableSSL=true&s3ForcePathStyle=true"
+        f"s3://{bucket}?endpoint=http://127.0.0.1:{port}&disableSSL=true&s3ForcePathStyle=true"
     )
 
 
@@ -132,11 +132,48 @@ def test_names_and_backend_urls() -> None:
     assert default_bucket_name("LLZ", "qa_1") == "llz-state-qa-1"
     assert (
         pulumi_backend_url("llz-state-prod", "https://oss-cn-shanghai.aliyuncs.com", "cn-shanghai")
-        == "s3://llz-state-prod?endpoint=oss-cn-shanghai.aliyuncs.com&region=cn-shanghai"
+        == "s3://llz-state-prod?endpoint=https://oss-cn-shanghai.aliyuncs.com&region=cn-shanghai"
     )
     assert pulumi_backend_url("b-b-b", None, "eu-west-1") == "s3://b-b-b?region=eu-west-1"
     with pytest.raises(InputError, match="bucket name"):
         bootstrap_backend("dev", bucket="Bad_Name", endpoint_url=None, region=None)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "region", "expected"),
+    [
+        (
+            "https://s3.oss-cn-shanghai.aliyuncs.com/",
+            None,
+            {"endpoint": "https://s3.oss-cn-shanghai.aliyuncs.com", "region": "cn-shanghai"},
+        ),
+        (
+            "http://minio.local:9000",
+            "us-east-1",
+            {
+                "endpoint": "http://minio.local:9000",
+                "disableSSL": "true",
+                "s3ForcePathStyle": "true",
+                "region": "us-east-1",
+            },
+        ),
+    ],
+)
+def test_backend_url_query_is_what_pulumi_parses(
+    endpoint: str, region: str | None, expected: dict[str, str]
+) -> None:
+    # Only the query parameters Pulumi's S3 opener knows (unknown ones are refused), and
+    # the endpoint with its scheme (the AWS SDK v2 opener needs it).
+    from urllib.parse import parse_qs, urlsplit
+
+    from cli.s3 import check_endpoint_url, oss_region
+
+    checked = check_endpoint_url(endpoint)
+    url = pulumi_backend_url("llz-state-dev", checked, region or oss_region(checked))
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path) == ("s3", "llz-state-dev", "")
+    query = {k: v[0] for k, v in parse_qs(parts.query, strict_parsing=True).items()}
+    assert query == expected
 
 
 def test_oss_endpoint_gives_the_oss_backend_url(client: Any, s3_endpoint: str) -> None:
@@ -151,7 +188,7 @@ def test_oss_endpoint_gives_the_oss_backend_url(client: Any, s3_endpoint: str) -
     )
     assert result.region == "cn-shanghai"
     assert result.backend_url == (
-        f"s3://{bucket}?endpoint=oss-cn-shanghai.aliyuncs.com&region=cn-shanghai"
+        f"s3://{bucket}?endpoint=https://oss-cn-shanghai.aliyuncs.com&region=cn-shanghai"
     )
 
 
@@ -166,7 +203,7 @@ def test_cli_bootstrap_is_idempotent_and_prints_the_backend_url(
     first = invoke_llz(args)
     assert first.exit_code == 0, first.output
     assert "changed: bucket created" in first.stdout
-    assert f"url: s3://{bucket}?endpoint=127.0.0.1:" in first.stdout
+    assert f"url: s3://{bucket}?endpoint=http://127.0.0.1:" in first.stdout
 
     second = invoke_llz(args)
     assert second.exit_code == 0
