@@ -16,7 +16,7 @@ from cli.findings import AuditResult
 from cli.plan import Plan
 from cli.reports.json_report import render_json
 from cli.reports.junit import render_junit
-from cli.reports.markdown import cell, render_markdown
+from cli.reports.markdown import cell, code, render_markdown
 from cli.reports.sarif import render_sarif
 from cli.reports.text import render_text
 from policies.config import settings_from_spec
@@ -118,6 +118,7 @@ def test_sarif_is_structurally_valid(audited: tuple[AuditResult, Plan, Extras]) 
         assert item["message"]["text"]
         (location,) = item["locations"]
         assert location["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.prod.yaml"
+        assert location["physicalLocation"]["region"]["startLine"] >= 1
         assert location["logicalLocations"][0]["fullyQualifiedName"].startswith("urn:pulumi:")
         assert item["partialFingerprints"]
     suppressed = [r for r in run["results"] if "suppressions" in r]
@@ -171,6 +172,16 @@ def test_markdown_escapes_table_cells(audited: tuple[AuditResult, Plan, Extras])
     for line in text.splitlines():
         if line.startswith("| "):
             assert line.endswith("|")
+
+
+def test_markdown_code_spans_survive_pipes_backticks_and_ampersands() -> None:
+    """Inside a code span Markdown shows text literally: no HTML entities there, and the
+    fence must outlast any backtick run; pipes are escaped only in tables (GFM)."""
+    assert code("a&b<c>") == "`a&b<c>`"
+    assert code("a|b") == "`a\\|b`" and code("a|b", in_table=False) == "`a|b`"
+    assert code("x`y") == "``x`y``"
+    assert code("`a") == "`` `a ``"
+    assert code("l1\nl2") == "`l1 l2`"
 
 
 def test_text_is_coloured_only_on_request(audited: tuple[AuditResult, Plan, Extras]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cli.audit.summary import ACTIONS, NO_EXTRAS, Extras, by_severity, rule_status, verdict
@@ -20,6 +21,18 @@ def cell(value: Any) -> str:
     return text.replace("\r", "").replace("\n", "<br>")
 
 
+def code(value: Any, *, in_table: bool = True) -> str:
+    """``value`` as a code span: no HTML escaping (a code span shows ``&amp;`` literally), a
+    fence longer than any backtick run inside, and in a table cell its pipes escaped."""
+    text = str(value).replace("\r", "").replace("\n", " ")
+    if in_table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _finding_rows(findings: tuple[Finding, ...], suppressed: bool) -> list[str]:
     last = "Justification" if suppressed else "Enforcement"
     rows = [
@@ -29,7 +42,7 @@ def _finding_rows(findings: tuple[Finding, ...], suppressed: bool) -> list[str]:
     for f in findings:
         tail = (f.justification or "") if suppressed else f.enforcement
         rows.append(
-            f"| {ICON[f.severity]} {f.severity} | `{f.rule_id}` | `{cell(f.resource_name)}` "
+            f"| {ICON[f.severity]} {f.severity} | `{f.rule_id}` | {code(f.resource_name)} "
             f"({cell(short_type(f.resource_type))}) | {cell(f.message)} | {cell(tail)} |"
         )
     return rows
@@ -89,7 +102,8 @@ def render_markdown(result: AuditResult, extras: Extras = NO_EXTRAS) -> str:
 def _diff_lines(extras: Extras) -> list[str]:
     diff = extras.diff
     assert diff is not None
-    head = f"### Changes from `{cell(diff.left_label)}` to `{cell(diff.right_label)}`"
+    left, right = code(diff.left_label, in_table=False), code(diff.right_label, in_table=False)
+    head = f"### Changes from {left} to {right}"
     if diff.empty:
         return [head, "", "No changes.", ""]
     counts = ", ".join(f"{diff.count(a)} {a}" for a in ACTIONS)
@@ -97,13 +111,12 @@ def _diff_lines(extras: Extras) -> list[str]:
     for change in diff.changes[:MAX_DIFF_ROWS]:
         shown = change.properties[:5] if change.action in ("change", "replace") else ()
         props = "<br>".join(
-            f"`{cell(p.path)}`: {cell(repr(p.old))} → {cell(repr(p.new))}" for p in shown
+            f"{code(p.path)}: {cell(repr(p.old))} → {cell(repr(p.new))}" for p in shown
         )
         if shown and len(change.properties) > 5:
             props += f"<br>... {len(change.properties) - 5} more"
         lines.append(
-            f"| {change.action} | `{cell(change.name)}` ({cell(short_type(change.type))}) | "
-            f"{props} |"
+            f"| {change.action} | {code(change.name)} ({cell(short_type(change.type))}) | {props} |"
         )
     if len(diff.changes) > MAX_DIFF_ROWS:
         lines.append(f"\n... and {len(diff.changes) - MAX_DIFF_ROWS} more changes")

@@ -68,7 +68,12 @@ def _result(finding: Finding, rule_index: int, config_uri: str) -> dict[str, Any
         },
         "locations": [
             {
-                "physicalLocation": {"artifactLocation": {"uri": config_uri}},
+                # GitHub code scanning shows an alert only at a line (region.startLine); the
+                # finding is about the stack file as a whole, so it points at its first line.
+                "physicalLocation": {
+                    "artifactLocation": {"uri": config_uri},
+                    "region": {"startLine": 1},
+                },
                 "logicalLocations": [
                     {
                         "name": finding.resource_name,
