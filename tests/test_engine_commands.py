@@ -304,6 +304,26 @@ def test_destroy_protected_resources_stay_protected(fake_engine: FakeFactory) ->
     assert request.create is False
 
 
+def test_destroy_targets_only_refused_for_a_protected_target(fake_engine: FakeFactory) -> None:
+    plan = shipped_plan("dev")
+    rds = next(r for r in plan.resources if r.type == RDS)
+    vpc = next(r for r in plan.resources if r.type == "alicloud:vpc/network:Network")
+    export = Deployment(3, {"resources": [{"urn": rds.urn, "protect": True}]})
+    stack = _stack(fake_engine, "dev", export=export,
+                   destroy_events=[step_event(1, "delete", vpc, old=state(vpc))])
+    refused = invoke_llz(["destroy", "dev", "--yes", "--target", rds.urn])
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        "error: the targets in dev include 1 protected resource(s);"
+    ) and rds.urn in refused.stderr
+    assert "destroy" not in stack.names() and "destroy_preview" not in stack.names()
+    done = invoke_llz(["destroy", "dev", "--yes", "--target", vpc.urn, "--json"])
+    assert done.exit_code == 0, done.stderr
+    assert stack.kwargs("destroy")["target"] == [vpc.urn]  # exactly the URN given
+    assert stack.kwargs("destroy")["exclude_protected"] is False
+    assert json.loads(done.stdout)["protected"] == [rds.urn]  # reported, left alone
+
+
 def test_destroy_exclude_protected_keeps_them(fake_engine: FakeFactory) -> None:
     plan = shipped_plan("prod")
     rds = next(r for r in plan.resources if r.type == RDS)

@@ -255,11 +255,15 @@ def destroy(
         _refuse_unless_confirmable("destroy", env, yes)
         session = _open(env, "destroy", create=False, spec=spec)
         protected = engine.protected_resources(session)
-        if protected and not exclude_protected:
+        # With --target only the targets go (Pulumi refuses their dependents unless told),
+        # so only protected targets stand in the way.
+        blocking = [urn for urn in protected if not targets or urn in targets]
+        if blocking and not exclude_protected:
+            subject = f"the targets in {env} include" if targets else f"{env} has"
             raise EngineFailure(
-                f"{env} has {len(protected)} protected resource(s); Pulumi will not delete "
-                "them and llz never unprotects them; nothing was destroyed (pass "
-                "--exclude-protected to destroy everything else):\n  " + "\n  ".join(protected)
+                f"{subject} {len(blocking)} protected resource(s); Pulumi will not "
+                "delete them and llz never unprotects them; nothing was destroyed (pass "
+                "--exclude-protected to destroy everything else):\n  " + "\n  ".join(blocking)
             )
         options = _run_options(ctx, env, targets)
         report = engine.destroy_preview(session, options, exclude_protected)
