@@ -257,6 +257,15 @@ def _manifest_problem(manifest: Any) -> str | None:
     return None
 
 
+def _manifest_sequence(data: bytes) -> int | None:
+    """The sequence number of a well-formed manifest, else None."""
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return None if _manifest_problem(manifest) else int(manifest["sequence"])
+
+
 def archive_reports(
     url: str,
     files: Mapping[str, bytes],
@@ -289,6 +298,12 @@ def archive_reports(
             raise StorageError(
                 f"{store.where}: the newest manifest {previous} is missing or altered; "
                 "refusing to extend a damaged chain (run `llz audit verify` on it)"
+            )
+        if _manifest_sequence(found[0]) != previous_sequence:
+            raise StorageError(
+                f"{store.where}: HEAD says sequence {previous_sequence} but the newest "
+                "manifest does not; refusing to extend a damaged chain "
+                "(run `llz audit verify` on it)"
             )
         sequence = previous_sequence + 1
 

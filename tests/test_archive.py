@@ -342,6 +342,22 @@ def test_archive_refuses_to_extend_a_damaged_chain(
         _archive(url, s3_endpoint, client)
 
 
+def test_archive_refuses_a_head_whose_sequence_disagrees_with_its_manifest(
+    client: Any, bucket: str, s3_endpoint: str
+) -> None:
+    # HEAD rewritten to claim set #5 for the manifest of set #1: extending it would chain
+    # a #6 onto a #1 (verify would then report a broken link), so the upload refuses.
+    url = f"s3://{bucket}"
+    receipts = _chain(url, s3_endpoint, client, sets=1)
+    forged = {"schema": "llz.archive-head/v1", "manifest": receipts[0].manifest_sha256}
+    client.put_object(Bucket=bucket, Key=HEAD_KEY, Body=canonical_json({**forged, "sequence": 5}))
+    with pytest.raises(StorageError, match="HEAD says sequence 5"):
+        _archive(url, s3_endpoint, client)
+    assert not verify_archive(url, endpoint_url=s3_endpoint, client=client).intact
+    client.put_object(Bucket=bucket, Key=HEAD_KEY, Body=canonical_json({**forged, "sequence": 1}))
+    assert _archive(url, s3_endpoint, client).sequence == 2
+
+
 def test_bad_input_is_an_input_error(client: Any, bucket: str, s3_endpoint: str) -> None:
     with pytest.raises(InputError, match="must look like s3://bucket/prefix"):
         _archive(f"https://{bucket}/x", s3_endpoint, client)
