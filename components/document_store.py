@@ -41,8 +41,8 @@ class DocumentStoreArgs:
         require(len(self.zones) in (1, 3), c, "zones",
                 "one zone, or three distinct zones (primary, secondary, hidden)")
         require(len(set(self.zones)) == len(self.zones), c, "zones", "must be distinct")
-        require(len(self.zones) == 1 or self.replication_factor >= 3, c, "replication_factor",
-                "a single node cannot spread over zones: use 3, 5 or 7 with three zones")
+        require(len(self.zones) == 1 or self.replication_factor == 3, c, "replication_factor",
+                "a multi-zone replica set (three zones) has exactly 3 members")
         require(self.backup_retention_days >= 7, c, "backup_retention_days", "at least 7")
         check_backup_days(c, self.backup_periods)
         check_whitelist(c, self.allowed_cidrs, self.app_cidrs)

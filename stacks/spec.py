@@ -537,8 +537,8 @@ class DocumentStoreSpec(Model):
     replication_factor: Literal[1, 3, 5, 7] = Field(
         3,
         description=(
-            "Replica-set members; 1 (a single node) is refused when "
-            "network.zones has three zones."
+            "Replica-set members. With three network.zones the members spread over the three "
+            "zones, which Alibaba Cloud offers for three-member replica sets only: it must be 3."
         ),
     )
     allowed_cidrs: DataWhitelist = None
@@ -771,10 +771,11 @@ class LandingZoneSpec(Model):
             for zone in self.database.zones:
                 if zone not in self.network.zones:
                     raise ValueError(f"database.zones: {zone!r} is not one of network.zones")
-        if len(self.network.zones) >= 3 and self.document_store.replication_factor == 1:
+        factor = self.document_store.replication_factor
+        if len(self.network.zones) >= 3 and factor != 3:
             raise ValueError(
-                "documentStore.replicationFactor: 1 is a single node, which cannot spread "
-                "over the network's three zones; use 3, 5 or 7"
+                f"documentStore.replicationFactor: {factor} members cannot spread over the "
+                "network's three zones; a multi-zone replica set has exactly 3"
             )
 
     def _check_systems(self) -> None:

@@ -172,6 +172,8 @@ CASES: list[tuple[str, str, tuple[tuple[Path, Any], ...], str]] = [
      ((("llz:monitoring", "contacts", 1, "name"), "ops-oncall"),), "llz:monitoring.contacts"),
     ("single mongodb node over three zones", "prod",
      ((("llz:documentStore", "replicationFactor"), 1),), "llz:documentStore.replicationFactor"),
+    ("five mongodb members over three zones", "prod",
+     ((("llz:documentStore", "replicationFactor"), 5),), "llz:documentStore.replicationFactor"),
 ]
 
 

@@ -77,7 +77,9 @@ def valid_configs(draw: st.DrawFn) -> dict[str, Any]:
     store = values["llz:documentStore"]
     store["storageGb"] = 10 * draw(st.integers(1, 300))
     store["backupRetentionDays"] = draw(st.integers(7, 730))
-    store["replicationFactor"] = draw(st.sampled_from([3, 5, 7]))
+    # Three zones spread a three-member replica set; two zones keep MongoDB in one zone.
+    multi_zone = len(network["zones"]) == 3
+    store["replicationFactor"] = 3 if multi_zone else draw(st.sampled_from([1, 3, 5, 7]))
     servers = values["llz:appServers"]
     servers["countPerZone"] = draw(st.integers(1, 20))
     servers["systemDiskGb"] = draw(st.integers(20, 2048))

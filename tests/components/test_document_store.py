@@ -118,6 +118,7 @@ def test_every_resource_is_parented_to_the_component() -> None:
         ({"zones": ZONES[:2]}, "zones"),
         ({"zones": (ZONES[0], ZONES[0], ZONES[1])}, "zones"),
         ({"zones": ZONES, "replication_factor": 1}, "replication_factor"),
+        ({"zones": ZONES, "replication_factor": 5}, "replication_factor"),
         ({"backup_retention_days": 6}, "backup_retention_days"),
         ({"backup_periods": ()}, "backup_periods"),
         ({"allowed_cidrs": ("0.0.0.0/0",)}, "allowed_cidrs"),
