@@ -9,8 +9,6 @@ import pytest
 
 from tests.conftest import invoke_llz, shipped_plan
 
-pytest.importorskip("cli.archive")
-
 
 @pytest.mark.usefixtures("aws_credentials")
 def test_archived_report_set_verifies_and_holds_the_suppression(

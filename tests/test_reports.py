@@ -14,6 +14,7 @@ from cli.audit.summary import Extras
 from cli.diffs import PlanDiff, PropertyChange, ResourceChange
 from cli.findings import AuditResult
 from cli.plan import Plan
+from cli.reports.html import render_html
 from cli.reports.json_report import render_json
 from cli.reports.junit import render_junit
 from cli.reports.markdown import cell, code, render_markdown
@@ -50,9 +51,7 @@ def audited() -> tuple[AuditResult, Plan, Extras]:
 
 
 def _html(result: AuditResult, extras: Extras, plan: Plan) -> str:
-    html = pytest.importorskip("cli.reports.html")
-    text: str = html.render_html(result, plan, extras.diff, extras.generated_at)
-    return text
+    return render_html(result, plan, extras.diff, extras.generated_at)
 
 
 RENDERERS: dict[str, Callable[[AuditResult, Extras, Plan], str]] = {

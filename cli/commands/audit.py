@@ -87,18 +87,11 @@ def audit() -> None:
     """
 
 
-def _html_renderer() -> Callable[..., str] | None:
-    try:
-        from cli.reports.html import render_html
-    except ImportError:
-        return None
-    return render_html
-
-
 def render_reports(
     formats: tuple[str, ...], result: AuditResult, plan: Plan, extras: Extras
 ) -> dict[str, str]:
     """Every requested format, rendered in memory (text without colour)."""
+    from cli.reports.html import render_html
     from cli.reports.json_report import render_json
     from cli.reports.junit import render_junit
     from cli.reports.markdown import render_markdown
@@ -111,27 +104,15 @@ def render_reports(
         "json": lambda: render_json(result, extras),
         "sarif": lambda: render_sarif(result, extras),
         "junit": lambda: render_junit(result, extras),
+        "html": lambda: render_html(result, plan, extras.diff, extras.generated_at),
     }
-    html = _html_renderer()
-    if html is not None:
-        renderers["html"] = lambda: html(result, plan, extras.diff, extras.generated_at)
-    missing = [f for f in formats if f not in renderers]
-    if missing:
-        raise click.UsageError(
-            f"--format {missing[0]}: this installation has no {missing[0]} report"
-        )
     return {fmt: renderers[fmt]() for fmt in formats}
 
 
 def _read_plan(path: Path) -> Plan:
     """A saved Plan (``llz plan --out``) or a state export (``pulumi stack export``)."""
-    try:
-        from cli.state import load_plan_or_state
-    except ImportError:  # without state support: Plan files only
-        from cli.files import read_text
-        from cli.plan import Plan
+    from cli.state import load_plan_or_state
 
-        return Plan.from_json(read_text(path), str(path))
     plan: Plan = load_plan_or_state(path)[0]
     return plan
 
@@ -280,7 +261,7 @@ def run(
     extras = Extras(warnings, _baseline_diff(baseline, plan), generated_at)
 
     if out_dir is not None or archive_url:
-        wanted = formats or tuple(f for f in FORMATS if f != "html" or _html_renderer())
+        wanted = formats or FORMATS
         if archive_url:
             wanted = tuple(dict.fromkeys((*wanted, "json", "sarif", "markdown")))
         rendered = render_reports(wanted, result, plan, extras)
