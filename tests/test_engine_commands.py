@@ -464,3 +464,20 @@ def _copy_project(tmp_path: Path) -> Path:
         name = f"Pulumi.{env}.yaml"
         (project / "stacks" / name).write_text((PROJECT_DIR / "stacks" / name).read_text())
     return project
+
+
+def test_passphrase_never_printed_even_with_vv(
+    fake_engine: FakeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passphrase = "Passphrase-Needle-7f3a"
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", passphrase)
+    _stack(fake_engine, "dev", preview_events=_changed_events(),
+           fail={"preview": command_error("error: decrypting secret value: failed")})
+    failed = invoke_llz(["-vv", "preview", "dev"])
+    assert failed.exit_code == 1 and "decrypting secret value: failed" in failed.stderr
+    _stack(fake_engine, "staging", fail={"preview": ValueError("a bug in llz")})
+    crashed = invoke_llz(["-vv", "preview", "staging"])
+    assert crashed.exit_code == 1 and "Traceback" in crashed.stderr  # -vv shows it...
+    for run in (failed, crashed):
+        assert passphrase not in run.stdout + run.stderr  # ...but never the passphrase
+    assert all(passphrase not in json.dumps(dict(r.env_vars)) for r in fake_engine.requests)
