@@ -224,3 +224,19 @@ def test_out_writes_the_markdown_report(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert path.read_text(encoding="utf-8").startswith("### Monthly cost of `dev`")
     assert f"wrote {path}" in result.stderr
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_docs_example_is_real_output(env: str) -> None:
+    # docs/sections/cost.md shows excerpts of `llz --no-color cost ENV`: every line shown
+    # (all but the "[...]" markers) must be a line of the real output, in the same order.
+    doc = (Path(__file__).parent.parent / "docs" / "sections" / "cost.md").read_text()
+    block = doc.split(f"$ llz --no-color cost {env}\n", 1)[1].split("```", 1)[0]
+    shown = [line for line in block.splitlines() if not line.startswith("[...")]
+    result = invoke_llz(["--no-color", "cost", env])
+    assert result.exit_code == 0, result.output
+    real = [line.rstrip() for line in result.stdout.splitlines()]
+    position = 0
+    for line in shown:
+        assert line in real[position:], line
+        position = real.index(line, position) + 1
