@@ -19,6 +19,7 @@ from tests.test_engine_fakes import (
     command_error,
     create_events,
     diagnostic_event,
+    policy_event,
     same_events,
     secret,
     state,
@@ -204,6 +205,25 @@ def test_preview_failure_is_one_error_from_the_engine_diagnostics(fake_engine: F
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
         "error: preview of dev failed: error: alicloud: InvalidAccessKeyId.NotFound"
+    )
+
+
+def test_mandatory_policy_violation_is_named_in_the_failure(fake_engine: FakeFactory) -> None:
+    rds = next(r for r in shipped_plan("dev").resources if r.type == RDS)
+    _stack(
+        fake_engine, "dev",
+        preview_events=[
+            policy_event(1, rds.urn, "RDS must force SSL", level="mandatory"),
+            policy_event(2, rds.urn, "tag it", level="advisory"),
+            diagnostic_event(3, "error: preview failed\n"),
+        ],
+        fail={"preview": command_error("error: preview failed")},
+    )
+    result = invoke_llz(["preview", "dev"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: preview of dev failed: mandatory policy llz-policies/llz-rds-ssl on "
+        "dev-rds-mysql: RDS must force SSL; error: preview failed"
     )
 
 

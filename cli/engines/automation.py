@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from cli.backends import Backend, BackendError, backend_for, check_secrets_provider, prepare
-from cli.engines.events import EventCollector, PreviewReport
+from cli.engines.events import EventCollector, PreviewReport, urn_name
 from cli.plan import SECRET, redact
 from stacks.config import PROJECT, load_spec
 from stacks.spec import LandingZoneSpec
@@ -484,7 +484,10 @@ def engine_errors(
 
 
 def describe_failure(error: Exception, collector: EventCollector | None) -> str:
-    """The engine's own error diagnostics, else the last lines of the CLI's stderr."""
+    """The mandatory policy violations, then the engine's own error diagnostics, else the
+    last lines of the CLI's stderr."""
+    from cli.engines.events import policy_violations
+
     lines = list(collector.errors) if collector is not None else []
     if not lines:
         text = str(error)
@@ -494,4 +497,12 @@ def describe_failure(error: Exception, collector: EventCollector | None) -> str:
     message = "; ".join(" ".join(line.split()) for line in lines) or "the Pulumi CLI failed"
     if _PROTECTED.search(message):
         message += " (protected resources stay protected: llz never unprotects them)"
-    return message
+    violations = policy_violations(list(collector.policy_events)) if collector else []
+    blocking = [
+        f"mandatory policy {v.policy_pack}/{v.policy}"
+        + (f" on {urn_name(v.urn)}" if v.urn else "")
+        + f": {' '.join(v.message.split())}; "
+        for v in violations
+        if v.enforcement == "mandatory"
+    ]
+    return "".join(blocking) + message
