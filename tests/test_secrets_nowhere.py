@@ -15,6 +15,7 @@ module does not exist yet are skipped with the reason.
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import itertools
 import json
@@ -31,10 +32,8 @@ from stacks.errors import InputError
 from tests.conftest import PROJECT_DIR, invoke_llz
 from tests.fuzz_strategies import make_project
 
-try:  # the engine helper's Automation API fakes, and their fixture
+with contextlib.suppress(ImportError):  # the engine helper's Automation API fakes' fixture
     from tests.test_engine_fakes import fake_engine  # noqa: F401
-except ImportError:  # pragma: no cover - the engine tests are not there
-    pass
 
 TLS_KEY = (
     "-----BEGIN PRIVATE KEY-----\n"
@@ -449,9 +448,13 @@ def _revealed_plan(env: str) -> Plan:
     return replace(plan, resources=resources)
 
 
+ENGINE_CASES = [(name, "-vv") for name in sorted(ENGINE_RUNS)] + [
+    ("preview", ""), ("preview --json", ""), ("outputs", ""), ("deploy --yes", "-v"),
+]
+
+
 @pytest.mark.parametrize("env", ["prod"])
-@pytest.mark.parametrize("level", ["", "-vv"])
-@pytest.mark.parametrize("name", sorted(ENGINE_RUNS))
+@pytest.mark.parametrize(("name", "level"), ENGINE_CASES)
 def test_engine_command_output_holds_no_secret(
     request: pytest.FixtureRequest, needles: list[str], name: str, level: str, env: str
 ) -> None:
