@@ -57,6 +57,22 @@ HA_CATEGORIES: frozenset[str] = frozenset(
 )
 
 
+class StackResourceLike(Protocol):
+    """A resource of a stack validation: ``pulumi_policy.PolicyResource`` in both engines."""
+
+    @property
+    def resource_type(self) -> str: ...
+
+    @property
+    def urn(self) -> str: ...
+
+    @property
+    def props(self) -> Mapping[str, Any]: ...
+
+    @property
+    def dependencies(self) -> Sequence[Any]: ...
+
+
 @dataclass(frozen=True)
 class Subject:
     """One resource as a rule sees it."""
@@ -67,9 +83,9 @@ class Subject:
     urn: str
     protect: bool
     config: RuleConfig
-    # An EIP joined to a shared bandwidth package (stack rules only): the package's charge type
-    # ("" when the package is outside the stack), since the package bills its traffic.
-    package_charge_type: str | None = None
+    # Stack rules only: the resources that depend on this one (an EIP's package attachment,
+    # an RDS instance's BackupPolicy). None where a rule sees one resource at a time.
+    dependents: tuple[StackResourceLike, ...] | None = None
 
     def get(self, key: str) -> Any:
         return self.props.get(key)
@@ -292,57 +308,26 @@ def protection(s: Subject) -> Iterator[str]:
         yield "the resource is not `protect`ed: pulumi destroy could delete it"
 
 
-class StackResourceLike(Protocol):
-    """A resource of a stack validation: ``pulumi_policy.PolicyResource`` in both engines."""
-
-    @property
-    def resource_type(self) -> str: ...
-
-    @property
-    def urn(self) -> str: ...
-
-    @property
-    def props(self) -> Mapping[str, Any]: ...
-
-    @property
-    def dependencies(self) -> Sequence[Any]: ...
-
-
-def eip_packages(resources: Iterable[StackResourceLike]) -> dict[str, str]:
-    """URN of each EIP joined to a shared bandwidth package -> that package's charge type.
-
-    The link is the attachment's dependencies (its instanceId and bandwidthPackageId are the
-    EIP's and the package's ids, unknown during a preview). "" when the package is not in
-    the stack.
-    """
-    joined: dict[str, str] = {}
-    for attachment in resources:
-        if attachment.resource_type != ATTACHMENT:
-            continue
-        deps = list(attachment.dependencies)
-        charge = next(
-            (
-                _text(d.props.get("internetChargeType")) or "not set"
-                for d in deps
-                if d.resource_type == PACKAGE
-            ),
-            "",
-        )
-        for dep in deps:
-            if dep.resource_type == EIP:
-                joined[dep.urn] = charge
-    return joined
+def dependents(resources: Iterable[StackResourceLike]) -> dict[str, list[StackResourceLike]]:
+    """URN -> the resources that depend on it (the reverse of ``dependencies``)."""
+    out: dict[str, list[StackResourceLike]] = {}
+    for resource in resources:
+        for dependency in resource.dependencies:
+            out.setdefault(dependency.urn, []).append(resource)
+    return out
 
 
 def bandwidth_charge(s: Subject) -> Iterator[str]:
-    if s.resource_type == EIP and s.package_charge_type is not None:
-        # Billed by its shared bandwidth package: the package is judged (when in the stack).
-        if s.package_charge_type:
-            return
-        yield (
-            "the EIP joins a shared bandwidth package outside this stack, whose charge type "
-            "cannot be checked"
-        )
+    attachments = [d for d in s.dependents or () if d.resource_type == ATTACHMENT]
+    if s.resource_type == EIP and attachments:
+        # Joined to a shared bandwidth package (the attachment's instanceId and
+        # bandwidthPackageId are unknown ids in a preview, hence the dependencies): the
+        # package bills the traffic and is judged itself.
+        if not any(p.resource_type == PACKAGE for a in attachments for p in a.dependencies):
+            yield (
+                "the EIP joins a shared bandwidth package outside this stack, whose charge "
+                "type cannot be checked"
+            )
         return
     prefix = "eip" if s.resource_type == EIP else "sharedPackage"
     choice = f"{prefix}:{_text(s.get('internetChargeType')) or 'not set'}"

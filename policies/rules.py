@@ -287,7 +287,7 @@ def _validator(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation]
 def _stack_validator(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         config = RuleConfig.read(args.get_config())
-        packages = checks.eip_packages(args.resources)
+        dependents = checks.dependents(args.resources)
         resource: PolicyResource
         for resource in args.resources:
             if resource.resource_type not in rule.resource_types:
@@ -301,7 +301,7 @@ def _stack_validator(rule: Rule) -> Callable[[StackValidationArgs, ReportViolati
                 resource.urn,
                 _protected(resource.opts),
                 config,
-                package_charge_type=packages.get(resource.urn),
+                dependents=tuple(dependents.get(resource.urn, ())),
             )
             for message in rule.check(subject):
                 report_violation(message, resource.urn)
