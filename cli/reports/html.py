@@ -18,14 +18,13 @@ import hashlib
 import json
 from typing import Any
 
-from cli.diffs import Action, PlanDiff
+from cli.audit.summary import ACTIONS, SEVERITIES, verdict
+from cli.diffs import PlanDiff
 from cli.findings import SEVERITY_ORDER, AuditResult, Finding
 from cli.output import short_type
 from cli.plan import Plan, PlannedResource, redact
 from cli.reports.topology import topology_svg
 
-SEVERITIES = tuple(sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__))
-ACTIONS: tuple[Action, ...] = ("add", "remove", "replace", "change")
 TEMPLATE = "report.html.j2"
 STACK_GROUP = "(stack)"
 
@@ -123,18 +122,6 @@ def _inventory(plan: Plan) -> list[dict[str, Any]]:
     return sorted(views, key=lambda g: (g["name"] == STACK_GROUP, g["name"], g["type"]))
 
 
-def _verdict(result: AuditResult) -> str:
-    blocking = len(result.blocking)
-    suppressed = len(result.suppressed)
-    note = f" ({suppressed} suppressed)" if suppressed else ""
-    if blocking:
-        return f"FAIL: {blocking} mandatory finding(s) block this change{note}"
-    advisory = len(result.active)
-    if advisory:
-        return f"PASS with {advisory} advisory finding(s){note}"
-    return f"PASS: no findings{note}"
-
-
 def report_context(
     result: AuditResult, plan: Plan, diff: PlanDiff | None, generated_at: str | None
 ) -> dict[str, Any]:
@@ -155,7 +142,7 @@ def report_context(
         "resources_checked": result.resources_checked,
         "resource_count": len(custom),
         "protected_count": sum(1 for r in custom if r.protect),
-        "verdict": _verdict(result),
+        "verdict": verdict(result),
         "counts": [
             {
                 "severity": s,
