@@ -158,7 +158,7 @@ def _distinct_days(days: tuple[str, ...]) -> tuple[str, ...]:
 
 # What the three data services (RDS, Redis, MongoDB) share: who may connect and when backups run.
 DataWhitelist = Annotated[
-    tuple[Cidr, ...] | None,
+    Annotated[tuple[Cidr, ...], Field(min_length=1)] | None,
     Field(
         description=(
             "IP whitelist; defaults to the app-tier CIDRs. Only ranges inside the app tier "

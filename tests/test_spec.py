@@ -104,6 +104,8 @@ CASES: list[tuple[str, str, tuple[tuple[Path, Any], ...], str]] = [
      "llz:database.allowedCidrs"),
     ("database open to the whole VPC", "dev", (((DB, "allowedCidrs"), ["10.10.0.0/16"]),),
      "llz:database.allowedCidrs"),
+    ("empty cache whitelist", "dev", ((("llz:cache", "allowedCidrs"), []),),
+     "llz:cache.allowedCidrs"),
     ("cache open to the world", "dev", ((("llz:cache", "allowedCidrs"), ["0.0.0.0/0"]),),
      "llz:cache.allowedCidrs"),
     ("mongodb open to an office", "dev",
