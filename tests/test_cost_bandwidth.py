@@ -121,6 +121,11 @@ def test_traffic_option_is_infeasible_above_200_mbps() -> None:
     traffic = next(o for o in decision.options if o.key == "eip:PayByTraffic")
     assert not traffic.feasible
     assert decision.cheapest.key != "eip:PayByTraffic"
+    # cheaper on paper (0 a month within the free quota) but not possible: never "cheapest"
+    assert decision.monthly(traffic) < decision.monthly(decision.cheapest)
+    assert not decision.configured_is_cheapest
+    assert decision.why() is None
+    assert decision.to_dict()["configuredIsPossible"] is False
 
 
 def test_break_evens_are_explained_with_the_formula() -> None:

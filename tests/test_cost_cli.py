@@ -97,6 +97,18 @@ def test_llz_cost_prod_explains_why_pay_by_traffic_is_cheaper() -> None:
     assert "saves 10,425.20 CNY a month" in text
 
 
+def test_infeasible_configured_choice_is_never_called_the_cheapest() -> None:
+    # dev is configured eip:PayByTraffic; a 300 Mbps peak is above its 200 Mbps cap
+    result = invoke_llz(["--no-color", "cost", "dev", "--peak-mbps", "300", "--traffic-gb", "100"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert (
+        "Verdict: the configured choice eip:PayByTraffic is not possible (peak above the 200"
+        " Mbps cap); EIP pay-by-bandwidth 300 Mbps would cost"
+    ) in text
+    assert "is the cheapest way to pay" not in text
+
+
 def test_llz_cost_overrides_and_markdown() -> None:
     result = invoke_llz(
         ["cost", "prod", "--format", "markdown", "--traffic-gb", "50000", "--peak-mbps", "150"]

@@ -138,7 +138,7 @@ class Decision:
         """The configured charge type is the cheapest way to pay (a data transfer plan
         bought on top of pay-by-traffic does not change the stack's charge type)."""
         option = self.configured_option
-        if option is None:
+        if option is None or not option.feasible:
             return False
         return self.cheapest.choice == option.key or self.monthly(option) <= self.monthly(
             self.cheapest
@@ -160,6 +160,7 @@ class Decision:
             "configured": self.configured,
             "configuredMonthly": None if configured is None else str(self.monthly(configured)),
             "configuredIsCheapest": self.configured_is_cheapest,
+            "configuredIsPossible": configured is not None and configured.feasible,
             "cheapest": self.cheapest.key,
             "cheapestMonthly": str(self.monthly(self.cheapest)),
             "monthlySaving": str(self.saving),
@@ -191,6 +192,8 @@ class Decision:
         the configured one, or else the cheapest fixed option.
         """
         metered = self.options[0]  # EIP pay-by-traffic, without a plan
+        if not metered.feasible:
+            return None
         configured = self.configured_option
         fixed_options = [o for o in self.options if o.billed_mbps and o.feasible]
         if configured is not None and configured.billed_mbps:

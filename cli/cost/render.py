@@ -38,6 +38,11 @@ def verdict(report: CostReport) -> str:
     configured = d.configured_option
     if configured is None:
         return f"configured choice {d.configured} is not one of the options compared"
+    if not configured.feasible:
+        return (
+            f"the configured choice {d.configured} is not possible ({configured.note}); "
+            f"{cheapest.label} would cost {amount(d.monthly(cheapest), d.currency)} a month"
+        )
     if d.configured_is_cheapest:
         text = (
             f"the configured choice {d.configured} is the cheapest way to pay at "
