@@ -2,7 +2,8 @@
 
 An unsuppressed finding is a ``<failure>`` (its ``type`` is the enforcement level); a
 suppressed one is ``<skipped>`` with the justification; a rule without findings is one
-passing test case. Built with the standard library's ElementTree, so escaping is right.
+passing test case; unmatched suppressions go to the ``<system-err>`` of a last suite without
+tests. Built with the standard library's ElementTree, so escaping is right.
 """
 
 from __future__ import annotations
@@ -69,11 +70,16 @@ def render_junit(result: AuditResult, extras: Extras = NO_EXTRAS) -> str:
         suite.set("errors", "0")
         if extras.generated_at is not None:
             suite.set("timestamp", extras.generated_at)
+    if extras.warnings:
+        # <testsuites> may hold only <testsuite> elements (the JUnit/Ant schema CI tools
+        # validate against), so the warnings get a suite of their own, without tests.
+        suite = ET.SubElement(root, "testsuite", name="llz audit warnings")
+        for key in ("tests", "failures", "errors", "skipped"):
+            suite.set(key, "0")
+        out = ET.SubElement(suite, "system-err")
+        out.text = "\n".join(f"warning: {w}" for w in extras.warnings)
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("errors", "0")
-    if extras.warnings:
-        out = ET.SubElement(root, "system-err")
-        out.text = "\n".join(f"warning: {w}" for w in extras.warnings)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
