@@ -48,8 +48,10 @@ def format_change(prop: PropertyChange, limit: int | None = MAX_VALUE) -> str:
     return change_text(prop.old, prop.new, limit)
 
 
-def summary_line(diff: PlanDiff) -> str:
+def summary_line(diff: PlanDiff, config_changed: bool = False) -> str:
     if diff.empty:
+        if config_changed:
+            return "No resource differences; secret config changed (see the warnings)."
         return "No differences."
     counts = {a: diff.count(a) for a in ACTIONS}
     return (
@@ -105,12 +107,13 @@ def diff_to_dict(
     cost: CostDeltaLike | None = None,
     cost_note: str | None = None,
     warnings: Sequence[str] = (),
+    config_changed: bool = False,
 ) -> dict[str, Any]:
     """Deterministic machine form (``llz diff --json``)."""
     data: dict[str, Any] = {
         "left": diff.left_label,
         "right": diff.right_label,
-        "differences": not diff.empty,
+        "differences": not diff.empty or config_changed,
         "summary": {a: diff.count(a) for a in ACTIONS},
         "changes": [
             {
@@ -173,6 +176,7 @@ def render_text(
     cost: CostDeltaLike | None = None,
     cost_note: str | None = None,
     warnings: Sequence[str] = (),
+    config_changed: bool = False,
 ) -> None:
     from rich.text import Text
 
@@ -188,7 +192,7 @@ def render_text(
             if change.action == "replace" and forces_replacement(change.type, prop.path):
                 line.append("  (forces replacement)", style="bold " + style)
             console.print(line)
-    console.print(Text(summary_line(diff), style="bold"))
+    console.print(Text(summary_line(diff, config_changed), style="bold"))
     for warning in warnings:
         console.print(Text(f"warning: {warning}", style="bold red"))
     if cost is not None:
@@ -230,12 +234,13 @@ def render_markdown(
     cost: CostDeltaLike | None = None,
     cost_note: str | None = None,
     warnings: Sequence[str] = (),
+    config_changed: bool = False,
 ) -> str:
     """GitHub-flavoured Markdown for a pull-request comment."""
     out = [
         f"### llz diff: {_code(diff.left_label)} → {_code(diff.right_label)}",
         "",
-        f"**{summary_line(diff)}**",
+        f"**{summary_line(diff, config_changed)}**",
         "",
     ]
     if warnings:

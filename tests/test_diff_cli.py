@@ -197,3 +197,22 @@ def test_git_mode_wiring(monkeypatch: pytest.MonkeyPatch) -> None:
         "warning: secret config llz:tlsPrivateKey changed: [secret] -> [secret] "
         "(its ciphertext differs)",
     ]
+
+
+def test_a_rotated_secret_alone_is_a_difference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plans hide secrets ("[secret]" on both sides), yet a deploy would apply the new one."""
+    import cli.git_plans as git_plans
+
+    prod = shipped_plan("prod")
+    monkeypatch.setattr(git_plans, "plan_at_revision",
+                        lambda project_dir, stack, ref: (prod, "HEAD" if ref else "working tree"))
+    monkeypatch.setattr(git_plans, "secure_config",
+                        lambda project_dir, stack, ref: {"llz:alarmWebhook": "a" if ref else "b"})
+    text = invoke_llz(["--no-color", "diff", "prod", "--no-cost"])
+    assert text.exit_code == 2, text.output
+    assert "No resource differences; secret config changed (see the warnings)." in text.stdout
+    assert "warning: secret config llz:alarmWebhook changed" in text.stdout
+    data = json.loads(invoke_llz(["diff", "prod", "--json", "--no-cost"]).stdout)
+    assert data["differences"] is True and data["changes"] == []
+    monkeypatch.setattr(git_plans, "secure_config", lambda project_dir, stack, ref: {"k": "a"})
+    assert invoke_llz(["diff", "prod", "--no-cost"]).exit_code == 0

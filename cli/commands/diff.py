@@ -97,6 +97,7 @@ def diff(
 
     secrets: dict[str, set[str]] = {}
     warnings: list[str] = []
+    config_changed = False  # a secret config value set, rotated or removed (git mode)
     if state:
         left, right, labels, secrets = _states(envs, from_state, to_state)
     elif version:
@@ -107,10 +108,12 @@ def diff(
         left, right, labels = _revisions(ctx.project_dir, envs, from_ref, to_ref)
         from cli.git_plans import secret_config_warnings, secure_config
 
-        warnings += secret_config_warnings(
+        config_warnings = secret_config_warnings(
             secure_config(ctx.project_dir, envs[0], from_ref or "HEAD"),
             secure_config(ctx.project_dir, envs[0], to_ref),
         )
+        warnings += config_warnings
+        config_changed = bool(config_warnings)
 
     from cli.diff_engine import diff_environments, diff_plans, protected_warnings
 
@@ -121,14 +124,14 @@ def diff(
         warnings[:0] = protected_warnings(result, left)
     cost, note = (None, None) if no_cost else monthly_cost(left, right, prices)
     text = render(result, "json" if as_json else fmt, ctx.verbose, ctx.color and out is None,
-                  cost, note, warnings)
+                  cost, note, warnings, config_changed)
     if out is not None:
         from cli.output import write_output
 
         write_output(out, text)
     else:
         click.echo(text, nl=False)
-    if not result.empty:
+    if not result.empty or config_changed:
         raise click.exceptions.Exit(exit_codes.CHANGES)
 
 
@@ -224,15 +227,16 @@ def render(
     cost: CostDeltaLike | None,
     note: str | None,
     warnings: list[str],
+    config_changed: bool = False,
 ) -> str:
     from cli.render_diff import diff_to_dict, render_markdown, render_text
 
     if fmt == "json":
         from cli.output import to_json
 
-        return to_json(diff_to_dict(result, cost, note, warnings))
+        return to_json(diff_to_dict(result, cost, note, warnings, config_changed))
     if fmt == "markdown":
-        return render_markdown(result, cost, note, warnings)
+        return render_markdown(result, cost, note, warnings, config_changed)
     import io
 
     from rich.console import Console
@@ -242,6 +246,6 @@ def render(
         soft_wrap=True,
         file=io.StringIO(),
     )
-    render_text(result, console, verbose, cost, note, warnings)
+    render_text(result, console, verbose, cost, note, warnings, config_changed)
     return console.export_text(styles=color)
 
