@@ -35,15 +35,6 @@ FILE_NAMES: dict[str, str] = {
 SUBCOMMANDS: dict[str, tuple[str, str]] = {"verify": ("cli.commands.archive", "verify")}
 
 
-class AuditFailure(click.ClickException):
-    """The engine could not produce a plan: ``error: MESSAGE`` on stderr, exit 1."""
-
-    exit_code = exit_codes.ERROR
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
-
-
 class DefaultCommandGroup(click.Group):
     """A group whose first argument, when it is not a subcommand, goes to ``run``."""
 
@@ -137,13 +128,14 @@ def _plan_for(env: str, plan_file: Path | None, engine: str) -> Plan:
 
 def _pulumi_plan(project_dir: Path, env: str) -> Plan:
     """The Plan of a real ``pulumi preview`` (no policy pack: the audit judges it here)."""
+    from cli.commands.engine import EngineFailure
     from cli.engines import automation
 
     try:
         session = automation.open_session(project_dir, env, "audit", create=True)
         report = automation.preview(session, automation.RunOptions())
     except automation.EngineError as error:
-        raise AuditFailure(str(error)) from None
+        raise EngineFailure(str(error)) from None
     plan: Plan = report.plan
     return plan
 
