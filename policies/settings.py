@@ -66,6 +66,7 @@ class PolicySettings:
 
     @property
     def enforcement(self) -> str:
+        """advisory in dev and staging, mandatory in prod (and in any unknown environment)."""
         return ENFORCEMENT_BY_ENVIRONMENT.get(self.environment, "mandatory")
 
     @property
@@ -80,11 +81,6 @@ class PolicySettings:
     @property
     def require_protection(self) -> bool:
         return self.environment == "prod"
-
-
-def enforcement_for(environment: str) -> str:
-    """advisory in dev and staging, mandatory in prod (and in any unknown environment)."""
-    return ENFORCEMENT_BY_ENVIRONMENT.get(environment, "mandatory")
 
 
 def rule_config(
