@@ -25,7 +25,19 @@ with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
     log.write(json.dumps({{"args": args, "backend": os.environ.get("PULUMI_BACKEND_URL")}}) + "\n")
 words = [a for a in args if not a.startswith("--")]
 if args == ["version"]:
-    print("v3.272.0")
+    print(os.environ.get("FAKE_PULUMI_VERSION", "v3.272.0"))
+elif words[:1] == ["destroy"]:  # file event log (CLI < 3.206): one delete, then the summary
+    vpc = "urn:pulumi:dev::llz::llz:network:Network$alicloud:vpc/network:Network::dev-vpc"
+    old = {{"type": "alicloud:vpc/network:Network", "urn": vpc, "custom": True,
+            "protect": False, "inputs": {{"cidrBlock": "10.10.0.0/16"}}, "outputs": {{}}}}
+    events = [{{"resourcePreEvent": {{"metadata": {{"op": "delete", "urn": vpc,
+                "type": old["type"], "provider": "", "old": old}}}}}},
+              {{"summaryEvent": {{"resourceChanges": {{"delete": 1}}}}}}]
+    with open(args[args.index("--event-log") + 1], "a") as log:
+        for i, event in enumerate(events):
+            log.write(json.dumps({{"sequence": i, "timestamp": i, **event}}) + "\n")
+elif words[:2] == ["stack", "export"]:
+    print(json.dumps({{"version": 3, "deployment": {{"resources": []}}}}))
 elif "staging" in args and "select" in words:
     print("error: no stack named 'staging' found", file=sys.stderr)
     sys.exit(255)
@@ -96,3 +108,22 @@ def test_outputs_of_a_missing_stack(fake_cli: Path) -> None:
         "error: stack 'staging' does not exist in its backend yet "
         "(deploy it first: llz deploy staging)\n"
     )
+
+
+def test_destroy_previews_then_destroys_exactly_the_target(
+    fake_cli: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_PULUMI_VERSION", "v3.200.0")  # the file-based event log
+    vpc = "urn:pulumi:dev::llz::llz:network:Network$alicloud:vpc/network:Network::dev-vpc"
+    result = invoke_llz(["destroy", "dev", "--yes", "--target", vpc, "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert "dev-vpc" in result.stderr  # the destroy preview, from the engine's events
+    destroys = [c["args"] for c in _calls(fake_cli) if "destroy" in c["args"]]
+    assert len(destroys) == 2
+    preview, real = destroys
+    assert "--preview-only" in preview and "--yes" not in preview  # Stack.preview_destroy
+    assert "--skip-preview" in real and "--yes" in real
+    for args in destroys:
+        assert args[args.index("--target") + 1] == vpc and args.count("--target") == 1
+        assert "--show-secrets" not in args and "--exclude-protected" not in args
+    assert json.loads(result.stdout)["operation"] == "destroy"
