@@ -198,12 +198,20 @@ def net_whitelist(s: Subject) -> Iterator[str]:
             yield f"{key} allows {entry}: the data tier must be reachable from the app tier only"
 
 
+def _is_any_address(cidr: str) -> bool:
+    """0.0.0.0/0 or ::/0, however spelt (0.0.0.0/0.0.0.0, ::0/0...)."""
+    try:
+        return ipaddress.ip_network(cidr, strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
 def net_security_group(s: Subject) -> Iterator[str]:
     if _text(s.get("type")) != "ingress" or _text(s.get("policy") or "accept") != "accept":
         return
     for key in ("cidrIp", "ipv6CidrIp"):
-        cidr = _text(s.get(key))
-        if cidr in ("0.0.0.0/0", "::/0"):
+        cidr = _text(s.get(key)).strip()
+        if cidr and _is_any_address(cidr):
             ports = _text(s.get("portRange")) or "all ports"
             yield f"ingress rule accepts {cidr} on {ports}"
 
