@@ -130,7 +130,7 @@ def check_endpoint_url(endpoint_url: str | None) -> str | None:
     shown = _without_userinfo(endpoint_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError.single(
-            "--endpoint-url", shown, "must look like https://oss-cn-shanghai.aliyuncs.com"
+            "--endpoint-url", shown, "must look like https://s3.oss-cn-shanghai.aliyuncs.com"
         )
     if parts.username or parts.password or parts.query or parts.fragment:
         raise InputError.single("--endpoint-url", shown, "must be scheme://host[:port] only")

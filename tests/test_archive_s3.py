@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cli.s3 import (
@@ -100,3 +102,40 @@ def test_local_client_is_path_style(aws_credentials: None) -> None:
     client = make_client("http://127.0.0.1:9000")
     assert client.meta.config.s3 == {"addressing_style": "path"}
     assert client.meta.region_name == "us-east-1"
+
+
+def test_oss_requests_on_the_wire(aws_credentials: None) -> None:
+    # What OSS documents for AWS SDKs: the S3-compatible endpoint addressed virtual-hosted
+    # style, Signature V4 scoped to the endpoint's region, and no aws-chunked / trailing
+    # checksum upload. The request is captured before it is sent (no network).
+    import hashlib
+
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+    class _Raw:
+        def stream(self) -> Any:
+            return iter([b""])
+
+    sent: list[Any] = []
+
+    def capture(request: Any, **_: Any) -> AWSResponse:
+        sent.append(request)
+        headers = HTTPHeaders()
+        headers["ETag"] = '"e"'
+        return AWSResponse(request.url, 200, headers, _Raw())
+
+    client = make_client("https://s3.oss-cn-shanghai.aliyuncs.com")
+    client.meta.events.register("before-send.s3", capture)
+    client.put_object(Bucket="llz-audit", Key="prod/HEAD", Body=b"{}", IfMatch='"e"')
+
+    request = sent[0]
+    headers = {
+        k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()
+    }
+    assert request.url == "https://llz-audit.s3.oss-cn-shanghai.aliyuncs.com/prod/HEAD"
+    assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=")
+    assert "/cn-shanghai/s3/aws4_request" in headers["authorization"]
+    assert headers["x-amz-content-sha256"] == hashlib.sha256(b"{}").hexdigest()
+    assert "aws-chunked" not in headers.get("content-encoding", "")
+    assert not [k for k in headers if k.startswith(("x-amz-checksum", "x-amz-trailer"))]
+    assert headers["if-match"] == '"e"'

@@ -15,7 +15,7 @@ from cli.output import emit_json
 @click.option(
     "--endpoint-url",
     metavar="URL",
-    help="S3-compatible endpoint, e.g. https://oss-cn-shanghai.aliyuncs.com (default: AWS S3).",
+    help="S3-compatible endpoint, e.g. https://s3.oss-cn-shanghai.aliyuncs.com (default: AWS S3).",
 )
 @click.option(
     "--expect",

@@ -20,7 +20,7 @@ def backend() -> None:
 @click.option(
     "--endpoint-url",
     metavar="URL",
-    help="S3-compatible endpoint, e.g. https://oss-cn-shanghai.aliyuncs.com (default: AWS S3).",
+    help="S3-compatible endpoint, e.g. https://s3.oss-cn-shanghai.aliyuncs.com (default: AWS S3).",
 )
 @click.option(
     "--region",
