@@ -26,13 +26,14 @@ with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
 words = [a for a in args if not a.startswith("--")]
 if args == ["version"]:
     print(os.environ.get("FAKE_PULUMI_VERSION", "v3.272.0"))
-elif words[:1] == ["destroy"]:  # file event log (CLI < 3.206): one delete, then the summary
+elif words[:1] == ["destroy"]:  # file event log (CLI < 3.206): a delete, the summary
     vpc = "urn:pulumi:dev::llz::llz:network:Network$alicloud:vpc/network:Network::dev-vpc"
     old = {{"type": "alicloud:vpc/network:Network", "urn": vpc, "custom": True,
             "protect": False, "inputs": {{"cidrBlock": "10.10.0.0/16"}}, "outputs": {{}}}}
     events = [{{"resourcePreEvent": {{"metadata": {{"op": "delete", "urn": vpc,
                 "type": old["type"], "provider": "", "old": old}}}}}},
-              {{"summaryEvent": {{"resourceChanges": {{"delete": 1}}}}}}]
+              {{"summaryEvent": {{"resourceChanges": {{"delete": 1}}}}}},
+              {{"cancelEvent": {{}}}}]  # the CLI's last event: the SDK stops watching
     with open(args[args.index("--event-log") + 1], "a") as log:
         for i, event in enumerate(events):
             log.write(json.dumps({{"sequence": i, "timestamp": i, **event}}) + "\n")
