@@ -119,24 +119,16 @@ def test_llz_cost_overrides_and_markdown() -> None:
     assert "| Option | Monthly |" in result.stdout
 
 
-def test_llz_cost_with_a_bad_price_file(tmp_path: Path) -> None:
+def _per_gb_price_file(tmp_path: Path, figure: dict[str, object]) -> Path:
+    """A price file overriding only the EIP pay-by-traffic price per GB."""
     path = tmp_path / "p.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "regions": {
-                    "cn-shanghai": {
-                        "eip": {
-                            "payByTraffic": {
-                                "perGb": {"value": "x", "source": "s", "date": "2026-11-24"}
-                            }
-                        }
-                    }
-                }
-            }
-        ),
-        encoding="utf-8",
-    )
+    document = {"regions": {"cn-shanghai": {"eip": {"payByTraffic": {"perGb": figure}}}}}
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+def test_llz_cost_with_a_bad_price_file(tmp_path: Path) -> None:
+    path = _per_gb_price_file(tmp_path, {"value": "x", "source": "s", "date": "2026-11-24"})
     result = invoke_llz(["cost", "dev", "--prices", str(path)])
     assert result.exit_code == 1
     assert result.stderr.strip() == (
@@ -146,23 +138,7 @@ def test_llz_cost_with_a_bad_price_file(tmp_path: Path) -> None:
 
 
 def test_llz_cost_with_a_price_override(tmp_path: Path) -> None:
-    path = tmp_path / "p.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "regions": {
-                    "cn-shanghai": {
-                        "eip": {
-                            "payByTraffic": {
-                                "perGb": {"value": 0.5, "source": "contract", "date": "2026-11-01"}
-                            }
-                        }
-                    }
-                }
-            }
-        ),
-        encoding="utf-8",
-    )
+    path = _per_gb_price_file(tmp_path, {"value": 0.5, "source": "contract", "date": "2026-11-01"})
     result = invoke_llz(["cost", "dev", "--json", "--prices", str(path)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
