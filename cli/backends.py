@@ -8,7 +8,8 @@
 The secrets provider comes from ``llz:backend.secretsProvider`` (``passphrase`` by
 default). A passphrase is only ever read from the user's environment
 (``PULUMI_CONFIG_PASSPHRASE`` or ``PULUMI_CONFIG_PASSPHRASE_FILE``): this module checks that
-one is there, never reads, prints or passes on its value.
+one is there and never reads or prints its value; the Pulumi CLI inherits it from the
+user's environment (``engine_env`` never holds it).
 """
 
 from __future__ import annotations
