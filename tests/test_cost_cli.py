@@ -228,3 +228,11 @@ def test_docs_example_is_real_output(env: str) -> None:
     for line in shown:
         assert line in real[position:], line
         position = real.index(line, position) + 1
+
+
+def test_tiny_and_float_noisy_inputs_are_shown_plainly() -> None:
+    # --traffic-gb 1e-9 once printed "1E-9 GB"; inputs are kept to a millionth
+    result = invoke_llz(["--no-color", "cost", "dev", "--traffic-gb", "1e-9", "--peak-mbps", "0.3"])
+    assert result.exit_code == 0, result.output
+    assert "E-" not in result.stdout
+    assert "Bandwidth: 0 GB a month outbound, peak 0.3 Mbps" in result.stdout

@@ -12,6 +12,7 @@ from cli.cost.prices import Figure, PriceTable, natural_key
 from cli.plan import Plan
 
 FORMAT = "llz.cost/v1"
+MILLIONTH = Decimal("0.000001")
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,12 @@ class CostReport:
 
 
 def decimal(value: float | int | str | Decimal) -> Decimal:
-    """A Decimal without float noise: 60.0 -> 60, 12.5 -> 12.5."""
-    result = Decimal(str(value))
-    return result.quantize(Decimal(1)) if result == result.to_integral_value() else result
+    """A Decimal without float noise, to a millionth, never shown with an exponent:
+    60.0 -> 60, 12.5 -> 12.5, 1e-9 -> 0 (not 1E-9)."""
+    result = Decimal(str(value)).quantize(MILLIONTH)
+    if result == result.to_integral_value():
+        return result.quantize(Decimal(1))
+    return result.normalize()
 
 
 def package_ratio(plan: Plan) -> Decimal:
