@@ -228,7 +228,7 @@ class Ingress(LandingZoneComponent):
             load_balancer_id=self.load_balancer.id,
             acl_status="on",
             acl_type="white",
-            acl_id=acl.id,
+            acl_ids=[acl.id],  # acl_id is deprecated since provider 1.249.0
             delete_protection_validation=protection,
             description=route.system,
             opts=self.child_opts(depends_on=depends_on),

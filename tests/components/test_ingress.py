@@ -93,7 +93,8 @@ def test_each_system_has_its_own(type_token: str, suffix: str) -> None:
 def test_listener_uses_the_system_acl_as_a_whitelist(system: str) -> None:
     inputs = listener(system).inputs
     assert (inputs["aclStatus"], inputs["aclType"]) == ("on", "white")
-    assert inputs["aclId"] == f"t-ingress-{system}-acl-id"
+    assert inputs["aclIds"] == [f"t-ingress-{system}-acl-id"]
+    assert "aclId" not in inputs  # deprecated since provider 1.249.0
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=SYSTEMS)
