@@ -121,6 +121,19 @@ def test_invalid_target_is_a_usage_error(fake_engine: FakeFactory) -> None:
     assert fake_engine.requests == []
 
 
+@pytest.mark.parametrize("command", [["preview"], ["deploy"], ["destroy", "--yes"], ["refresh"]])
+def test_a_target_of_another_stack_is_refused_before_anything_runs(
+    fake_engine: FakeFactory, command: list[str]
+) -> None:
+    prod_rds = next(r for r in shipped_plan("prod").resources if r.type == RDS).urn
+    result = invoke_llz([command[0], "dev", *command[1:], "--target", prod_rds])
+    assert result.exit_code == 1
+    assert "is not a resource of stack dev (its URNs start with urn:pulumi:dev::)" in (
+        result.stderr
+    )
+    assert fake_engine.requests == []
+
+
 # ---------------------------------------------------------------- preview
 
 

@@ -76,6 +76,13 @@ def _run_options(
 ) -> RunOptions:
     from cli.engines.automation import RunOptions, policy_pack_for
 
+    foreign = [urn for urn in targets if not urn.startswith(f"urn:pulumi:{env}::")]
+    if foreign:
+        raise click.BadParameter(
+            f"{foreign[0]!r} is not a resource of stack {env} (its URNs start with "
+            f"urn:pulumi:{env}::); nothing was run",
+            param_hint="'--target'",
+        )
     packs, configs = policy_pack_for(ctx.project_dir, env) if policy_pack else ((), ())
     return RunOptions(
         on_output=_progress,
@@ -158,8 +165,9 @@ def preview(
 
     ctx = app_context()
     with _engine_failures():
+        options = _run_options(ctx, env, targets, refresh, policy_pack)
         session = _open(env, "preview", create=True)
-        report = engine.preview(session, _run_options(ctx, env, targets, refresh, policy_pack))
+        report = engine.preview(session, options)
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -198,8 +206,8 @@ def deploy(
         confirm = spec.environment == "prod" and not yes
         if confirm:
             _refuse_unless_confirmable("deploy", env, yes)
-        session = _open(env, "deploy", create=True, spec=spec)
         options = _run_options(ctx, env, targets, refresh, policy_pack)
+        session = _open(env, "deploy", create=True, spec=spec)
         if confirm:
             report = engine.preview(session, options)
             render_preview(report, console(stderr=True), f"Preview of {env}", show_diff=True)
@@ -253,6 +261,7 @@ def destroy(
                 "--i-really-mean-destroy-prod if you really mean it; nothing was destroyed"
             )
         _refuse_unless_confirmable("destroy", env, yes)
+        options = _run_options(ctx, env, targets)
         session = _open(env, "destroy", create=False, spec=spec)
         protected = engine.protected_resources(session)
         # With --target only the targets go (Pulumi refuses their dependents unless told),
@@ -265,7 +274,6 @@ def destroy(
                 "delete them and llz never unprotects them; nothing was destroyed (pass "
                 "--exclude-protected to destroy everything else):\n  " + "\n  ".join(blocking)
             )
-        options = _run_options(ctx, env, targets)
         report = engine.destroy_preview(session, options, exclude_protected)
         render_preview(report, console(stderr=True), f"Destroy preview of {env}", False)
         if not report.has_changes:
@@ -287,8 +295,9 @@ def refresh(env: str, targets: tuple[str, ...], as_json: bool) -> None:
 
     ctx = app_context()
     with _engine_failures():
+        options = _run_options(ctx, env, targets)
         session = _open(env, "refresh", create=False)
-        result = engine.refresh(session, _run_options(ctx, env, targets))
+        result = engine.refresh(session, options)
     _show_operation(result, as_json)
 
 
