@@ -277,7 +277,24 @@ def engine_decrypts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             monkeypatch.setattr(module, "read_stack_file", replacement)
     for reader in (stacks.config.read_stack_file, cli.engines.offline.read_stack_file):
         assert reader(PROJECT_DIR, "prod").values["llz:alarmWebhook"] == WEBHOOK
+    # Every command plans through cli.engines.offline.plan_offline; the decrypted plan of
+    # an environment is the same each time, so it is made once per session (the commands
+    # still run in full on it).
+    original_plan = cli.engines.offline.plan_offline
+
+    def plan_once(project_dir: Path, stack: str, config: Any = None, program: Any = None) -> Plan:
+        if config is not None or program is not None:
+            return original_plan(project_dir, stack, config, program)
+        key = (str(project_dir), stack)
+        if key not in _DECRYPTED_PLANS:
+            _DECRYPTED_PLANS[key] = original_plan(project_dir, stack)
+        return _DECRYPTED_PLANS[key]
+
+    monkeypatch.setattr(cli.engines.offline, "plan_offline", plan_once)
     yield
+
+
+_DECRYPTED_PLANS: dict[tuple[str, str], Plan] = {}
 
 
 def _secret_plan_file(path: Path, env: str) -> Path:
