@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -151,9 +151,7 @@ class EventCollector:
     """An ``on_event`` callback that keeps what llz reports (thread-safe: the Automation
     API may call it from its log-watching thread)."""
 
-    on_step: Callable[[StepEventMetadata], None] | None = None
     steps: list[StepEventMetadata] = field(default_factory=list)
-    failed: list[StepEventMetadata] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     policy_events: list[PolicyEvent] = field(default_factory=list)
     engine_counts: dict[str, int] = field(default_factory=dict)
@@ -163,10 +161,6 @@ class EventCollector:
         with self._lock:
             if event.resource_pre_event is not None:
                 self.steps.append(event.resource_pre_event.metadata)
-                if self.on_step is not None:
-                    self.on_step(event.resource_pre_event.metadata)
-            if event.res_op_failed_event is not None:
-                self.failed.append(event.res_op_failed_event.metadata)
             if event.diagnostic_event is not None:
                 self._diagnostic(event.diagnostic_event)
             if event.policy_event is not None:
