@@ -114,9 +114,6 @@ FORCE_NEW: Mapping[str, frozenset[str]] = {
     ),
 }
 
-# Resource options compared besides the inputs, under these paths.
-OPTION_PATHS = ("protect", "parent")
-
 ENV_PLACEHOLDER = "<env>"
 
 PathPart = str | int

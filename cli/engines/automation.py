@@ -131,10 +131,6 @@ class Session:
     backend: Backend
     stack: StackHandle
 
-    @property
-    def is_prod(self) -> bool:
-        return self.spec.environment == "prod"
-
 
 def load(project_dir: Path, env: str) -> LandingZoneSpec:
     """Validate the stack config (an InputError names file, key and reason)."""
