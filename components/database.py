@@ -43,7 +43,15 @@ class DatabaseArgs:
         require(self.backup_retention_days >= 7, c, "backup_retention_days", "at least 7")
         check_backup_days(c, self.backup_periods, minimum=2)
         require(len(set(self.databases)) == len(self.databases), c, "databases", "unique names")
+        for system in self.databases:
+            require(len(account_name(system)) <= 32, c, "databases",
+                    f"{system!r}: its account {account_name(system)!r} exceeds 32 characters")
         check_whitelist(c, self.allowed_cidrs, self.app_cidrs)
+
+
+def account_name(system: str) -> str:
+    """The RDS account of a system's application (MySQL 5.7/8.0: 2-32 characters)."""
+    return f"{system.replace('-', '_')}_app"
 
 
 class Database(LandingZoneComponent):
@@ -118,7 +126,7 @@ class Database(LandingZoneComponent):
         account = alicloud.rds.RdsAccount(
             self.child_name(f"{system}-account"),
             db_instance_id=self.instance.id,
-            account_name=f"{system.replace('-', '_')}_app",
+            account_name=account_name(system),
             account_password=password,
             account_type="Normal",
             account_description=f"{system} application account",

@@ -310,6 +310,10 @@ class IngressSpec(Model):
     )
 
 
+# RDS MySQL 5.7/8.0 account names have 2-32 characters; a system's account is <name>_app.
+MAX_DATABASE_SYSTEM_NAME = 32 - len("_app")
+
+
 class SystemSpec(Model):
     """One internal system published through the load balancer."""
 
@@ -375,6 +379,11 @@ class SystemSpec(Model):
             raise ValueError("redirectHttpPort only applies to https systems")
         if self.redirect_http_port == self.listener_port:
             raise ValueError("redirectHttpPort must differ from listenerPort")
+        if self.database and len(self.name) > MAX_DATABASE_SYSTEM_NAME:
+            raise ValueError(
+                f"name: at most {MAX_DATABASE_SYSTEM_NAME} characters with database: true (its "
+                "RDS account <name>_app may have 32)"
+            )
         return self
 
     def frontend_ports(self) -> tuple[int, ...]:

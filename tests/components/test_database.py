@@ -154,6 +154,7 @@ def test_component_type_token() -> None:
         ({"engine_version": "5.6"}, "engine_version"),
         ({"backup_retention_days": 3}, "backup_retention_days"),
         ({"databases": ("oa", "oa")}, "databases"),
+        ({"databases": ("office-automation-and-workflows",)}, "databases"),
         ({"backup_periods": ("Monday",)}, "backup_periods"),
         ({"backup_periods": ("Monday", "Monday")}, "backup_periods"),
         ({"allowed_cidrs": ("0.0.0.0/0",)}, "allowed_cidrs"),
