@@ -29,6 +29,9 @@ PROJECT = "llz"
 SECRET_PLACEHOLDER = "[secret]"
 SECRET_KEYS = frozenset({"llz:tlsPrivateKey", "llz:alarmWebhook"})
 OTHER_KEYS = frozenset({"alicloud:region"})
+# A stack file is a few KiB; parsing is pure Python (about 3 s per MiB here), so a bound
+# keeps a wrong or hostile file quick to refuse.
+STACK_FILE_MAX_BYTES = 256 * 1024
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 FILE_KEYS = frozenset({"config", "encryptionsalt", "secretsprovider", "encryptedkey"})
 
@@ -61,7 +64,7 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
         raise InputError.single(
             source, "stack name", "may only contain letters, digits, '_', '.' and '-' (Pulumi)"
         )
-    document = read_yaml_file(path, source)
+    document = read_yaml_file(path, source, max_bytes=STACK_FILE_MAX_BYTES)
     if document is None:
         document = {}
     if not isinstance(document, dict):

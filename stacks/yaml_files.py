@@ -8,6 +8,7 @@ not UTF-8. Every refusal is an InputError naming the file, the place and the rea
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,31 @@ from stacks.errors import InputError
 MAX_BYTES = 1024 * 1024
 
 
+BOOL_TAG = "tag:yaml.org,2002:bool"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def _yaml12_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """SafeLoader's implicit types as the Pulumi CLI reads a stack file (Go yaml.v3, YAML 1.2).
+
+    PyYAML follows YAML 1.1, where yes/no/on/off are booleans and 2024-01-01 is a date. The
+    engine reads those as strings, so reading them otherwise here would let ``llz validate``
+    and the offline plan accept a file the real engine rejects (or read it differently).
+    """
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in entries if tag not in (BOOL_TAG, TIMESTAMP_TAG)]
+        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    booleans = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+    for first in "tTfF":
+        resolvers.setdefault(first, []).insert(0, (BOOL_TAG, booleans))
+    return resolvers
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader without aliases and without duplicate keys."""
+    """SafeLoader without aliases and duplicate keys, with YAML 1.2 booleans and no dates."""
+
+    yaml_implicit_resolvers = _yaml12_resolvers()
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -87,8 +111,8 @@ def _position(text: str | bytes, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
-def read_yaml_file(path: Path, source: str | None = None) -> Any:
-    """Read and parse a YAML file with the limits above."""
+def read_yaml_file(path: Path, source: str | None = None, max_bytes: int = MAX_BYTES) -> Any:
+    """Read and parse a YAML file with the limits above (at most ``max_bytes``)."""
     name = source or str(path)
     try:
         raw = path.read_bytes()
@@ -98,8 +122,8 @@ def read_yaml_file(path: Path, source: str | None = None) -> Any:
         raise InputError.single(name, "", "is a directory, not a file") from None
     except OSError as exc:
         raise InputError.single(name, "", f"cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_BYTES:
-        raise InputError.single(name, "document", f"is larger than {MAX_BYTES} bytes")
+    if len(raw) > max_bytes:
+        raise InputError.single(name, "document", f"is larger than {max_bytes} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
