@@ -15,6 +15,11 @@ from cli.files import write_atomic
 from stacks.errors import InputError
 
 FORMATS = {".png": "png", ".svg": "svg"}
+# Metadata left out so the same chart gives the same bytes.
+_NO_DATE: dict[str, dict[str, None]] = {
+    "svg": {"Date": None, "Creator": None},
+    "png": {"Software": None},
+}
 
 
 def x_limit(decision: Decision) -> Decimal:
@@ -34,8 +39,10 @@ def _points(option: Option, limit: Decimal) -> tuple[list[float], list[float]]:
     return [float(x) for x in xs], [float(option.cost(x)) for x in xs]
 
 
-def render_chart(decision: Decision, title: str) -> dict[str, bytes]:
-    """The chart in both formats (used by ``write_chart``; bytes for tests)."""
+def render_chart(
+    decision: Decision, title: str, formats: tuple[str, ...] = ("svg", "png")
+) -> dict[str, bytes]:
+    """The chart in each of ``formats`` (``write_chart`` asks for one; tests for both)."""
     import io
 
     import matplotlib
@@ -96,17 +103,15 @@ def render_chart(decision: Decision, title: str) -> dict[str, bytes]:
         axes.legend(fontsize=7, loc="upper left", ncol=2)
         figure.tight_layout()
         out: dict[str, bytes] = {}
-        svg = io.BytesIO()
-        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        out["svg"] = svg.getvalue()
-        png = io.BytesIO()
-        figure.savefig(png, format="png", metadata={"Software": None})
-        out["png"] = png.getvalue()
+        for fmt in formats:
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format=fmt, metadata=_NO_DATE[fmt])
+            out[fmt] = buffer.getvalue()
     return out
 
 
 def chart_bytes(decision: Decision, title: str, fmt: str) -> bytes:
-    return render_chart(decision, title)[fmt]
+    return render_chart(decision, title, (fmt,))[fmt]
 
 
 def chart_format(path: Path) -> str:
