@@ -95,8 +95,9 @@ def report(outcomes: list[Outcome], loader_seconds: float, cli_seconds: float) -
     print(f"loader cases:        {len(loader)} ({refused} refused with a clear error, "
           f"{len(loader) - refused} accepted)")
     print(f"accepted, planned:   {len(planned)} (offline plan of each accepted config)")
-    print(f"llz CLI cases:       {len(cli)} (validate, validate --json, plan --out, "
-          "plan --json --out, -vv plan --out)")
+    commands = ", ".join(" ".join(CLI_COMMANDS[name]).replace(" {env}", "").replace(
+        " {out}", " FILE") for name in CLI_COMMANDS)
+    print(f"llz CLI cases:       {len(cli)} ({commands})")
     print(f"cases run:           {len(outcomes)}")
     print(f"failures:            {len(failures)}")
     print(f"time:                {loader_seconds:.1f} s loader+plan, {cli_seconds:.1f} s CLI "
