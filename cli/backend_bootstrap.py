@@ -3,14 +3,16 @@
 The bucket gets versioning (every state checkpoint is kept), default server-side
 encryption (AES256 unless one is already configured) and a public access block.
 Each setting is read first and written only when it differs, so a second run changes
-nothing. An endpoint that does not implement the public access block API is tolerated
-with a warning; versioning and encryption are required.
+nothing. A setting the endpoint cannot read over the S3 API (OSS documents only a subset
+of it) is a warning to check it in the provider's console, since no re-run could ever see
+it; one it can read but not write is an error saying to turn it on in the console and run
+this again (the re-run then finds it on).
 
 The printed URL is Pulumi's S3 ("DIY") backend URL: ``s3://BUCKET`` with the
 ``endpoint`` and ``region`` query parameters for OSS (Pulumi's docs; the parameters are
 those of the gocloud.dev s3blob opener Pulumi uses), and ``disableSSL=true`` /
 ``s3ForcePathStyle=true`` for plain-HTTP, path-style endpoints such as MinIO. The
-endpoint keeps its scheme (``endpoint=https://oss-cn-shanghai.aliyuncs.com``): the AWS
+endpoint keeps its scheme (``endpoint=https://s3.oss-cn-shanghai.aliyuncs.com``): the AWS
 SDK v1 opener accepts a host or a full URL, and the SDK v2 opener newer Pulumi versions
 use (legacy parameters translated, pulumi/pulumi#24589) needs the scheme.
 """
@@ -111,12 +113,6 @@ class _Bucket:
         self.where = where
         self.errors = storage_exceptions()
 
-    def call(self, action: str, method: str, **kwargs: Any) -> Any:
-        try:
-            return getattr(self.client, method)(Bucket=self.bucket, **kwargs)
-        except self.errors as error:
-            raise storage_error(error, action, self.where) from None
-
     def read(self, action: str, method: str, absent: frozenset[str]) -> Any:
         """The call's answer, None when the setting is absent, Ellipsis if unsupported."""
         try:
@@ -200,19 +196,40 @@ def _ensure_bucket(
     result.changes.append("bucket created")
 
 
+def _cannot_check(setting: str, console: str) -> str:
+    return (
+        f"the endpoint does not implement {setting} over the S3 API, so it cannot be checked: "
+        f"make sure in the provider's console that it is on ({console})"
+    )
+
+
+def _write(store: _Bucket, action: str, method: str, setting: str, **kwargs: Any) -> None:
+    """Write a bucket setting; an endpoint without that S3 call gets the console remedy
+    (a re-run then finds the setting on, since reading it works)."""
+    try:
+        getattr(store.client, method)(Bucket=store.bucket, **kwargs)
+    except store.errors as error:
+        if is_unsupported(error):
+            raise StorageError(
+                f"{store.where}: the endpoint cannot turn on {setting} over the S3 API; "
+                "turn it on in the provider's console, then run this again"
+            ) from None
+        raise storage_error(error, action, store.where) from None
+
+
 def _ensure_versioning(store: _Bucket, result: BootstrapResult) -> None:
     current = store.read("reading versioning", "get_bucket_versioning", frozenset())
     if current is ...:
-        raise StorageError(
-            f"{store.where}: the endpoint does not implement bucket versioning over the S3 API; "
-            "enable versioning in the provider's console, then run this again"
-        )
+        result.warnings.append(_cannot_check("bucket versioning", "OSS: Versioning, Enabled"))
+        return
     if current and current.get("Status") == "Enabled":
         result.unchanged.append("versioning enabled")
         return
-    store.call(
+    _write(
+        store,
         "enabling versioning",
         "put_bucket_versioning",
+        "versioning",
         VersioningConfiguration={"Status": "Enabled"},
     )
     result.changes.append("versioning enabled")
@@ -221,10 +238,10 @@ def _ensure_versioning(store: _Bucket, result: BootstrapResult) -> None:
 def _ensure_encryption(store: _Bucket, result: BootstrapResult) -> None:
     current = store.read("reading encryption", "get_bucket_encryption", _NO_ENCRYPTION)
     if current is ...:
-        raise StorageError(
-            f"{store.where}: the endpoint does not implement default encryption over the S3 "
-            "API; enable server-side encryption in the provider's console, then run this again"
+        result.warnings.append(
+            _cannot_check("default encryption", "OSS: Server-side Encryption, AES256 or KMS")
         )
+        return
     rules = (current or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
     algorithms = [
         rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for rule in rules
@@ -233,9 +250,11 @@ def _ensure_encryption(store: _Bucket, result: BootstrapResult) -> None:
     if existing:
         result.unchanged.append(f"server-side encryption {existing}")
         return
-    store.call(
+    _write(
+        store,
         "enabling server-side encryption",
         "put_bucket_encryption",
+        "default encryption",
         ServerSideEncryptionConfiguration={
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
@@ -245,10 +264,8 @@ def _ensure_encryption(store: _Bucket, result: BootstrapResult) -> None:
 
 def _ensure_public_access_block(store: _Bucket, result: BootstrapResult) -> None:
     current = store.read("reading the public access block", "get_public_access_block", _NO_BLOCK)
-    unsupported = (
-        "the endpoint does not implement the S3 public access block API: "
-        "check in the provider's console that the bucket is private "
-        "(OSS: Block Public Access, ACL private)"
+    unsupported = _cannot_check(
+        "the public access block", "OSS: Block Public Access on, bucket ACL private"
     )
     if current is ...:
         result.warnings.append(unsupported)

@@ -13,7 +13,7 @@ from cli.backend_bootstrap import (
     default_bucket_name,
     pulumi_backend_url,
 )
-from cli.s3 import make_client
+from cli.s3 import StorageError, make_client
 from stacks.errors import InputError
 from tests.conftest import invoke_llz
 
@@ -92,25 +92,25 @@ def test_existing_bucket_is_completed_and_its_kms_encryption_kept(
     assert "server-side encryption aws:kms" in result.unchanged
 
 
-class NoPublicAccessBlock:
-    """A real client for an endpoint that does not implement the public access block API."""
+class Unsupported:
+    """A real client whose endpoint does not implement some S3 calls (NotImplemented)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *methods: str) -> None:
         self._client = client
-
-    def _not_implemented(self, **_: Any) -> Any:
-        from botocore.exceptions import ClientError
-
-        raise ClientError(
-            {"Error": {"Code": "NotImplemented", "Message": "not implemented"}},
-            "GetPublicAccessBlock",
-        )
-
-    get_public_access_block = _not_implemented
-    put_public_access_block = _not_implemented
+        self._methods = set(methods)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
+        if name not in self._methods:
+            return getattr(self._client, name)
+
+        def not_implemented(**_: Any) -> Any:
+            from botocore.exceptions import ClientError
+
+            raise ClientError(
+                {"Error": {"Code": "NotImplemented", "Message": "not implemented"}}, name
+            )
+
+        return not_implemented
 
 
 def test_missing_public_access_block_api_is_a_warning(client: Any, s3_endpoint: str) -> None:
@@ -120,11 +120,45 @@ def test_missing_public_access_block_api_is_a_warning(client: Any, s3_endpoint: 
         bucket=bucket,
         endpoint_url=s3_endpoint,
         region=None,
-        client=NoPublicAccessBlock(client),
+        client=Unsupported(client, "get_public_access_block", "put_public_access_block"),
     )
     assert "public access blocked" not in result.changes + result.unchanged
     assert len(result.warnings) == 1 and "public access block" in result.warnings[0]
     assert client.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+
+
+def test_settings_the_endpoint_cannot_read_are_warnings_to_check_the_console(
+    client: Any, s3_endpoint: str
+) -> None:
+    # Turning this into an error would be final: no re-run could ever read the setting.
+    bucket = _name()
+    unreadable = Unsupported(client, "get_bucket_versioning", "get_bucket_encryption")
+    result = bootstrap_backend(
+        "dev", bucket=bucket, endpoint_url=s3_endpoint, region=None, client=unreadable
+    )
+    assert result.changes == ["bucket created", "public access blocked"]
+    assert [w.split(" over ")[0] for w in result.warnings] == [
+        "the endpoint does not implement bucket versioning",
+        "the endpoint does not implement default encryption",
+    ]
+    assert all("provider's console" in w for w in result.warnings)
+
+
+def test_a_setting_it_can_read_but_not_write_is_an_error_until_set_in_the_console(
+    client: Any, s3_endpoint: str
+) -> None:
+    bucket = _name()
+    unwritable = Unsupported(client, "put_bucket_versioning")
+    with pytest.raises(StorageError, match="cannot turn on versioning over the S3 API; turn"):
+        bootstrap_backend(
+            "dev", bucket=bucket, endpoint_url=s3_endpoint, region=None, client=unwritable
+        )
+    # "in the console": enabled by other means, the same run now succeeds
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    result = bootstrap_backend(
+        "dev", bucket=bucket, endpoint_url=s3_endpoint, region=None, client=unwritable
+    )
+    assert "versioning enabled" in result.unchanged and not result.warnings
 
 
 def test_names_and_backend_urls() -> None:
