@@ -250,6 +250,29 @@ def test_cli_bootstrap_is_idempotent_and_prints_the_backend_url(
     assert data["backend_url"].startswith(f"s3://{bucket}?")
 
 
+def test_cli_says_what_to_check_in_the_console(
+    s3_endpoint: str, aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cli.backend_bootstrap as module
+
+    real = module.make_client
+    monkeypatch.setattr(
+        module,
+        "make_client",
+        lambda *a, **k: Unsupported(real(*a, **k), "get_public_access_block"),
+    )
+    bucket = _name()
+    args = ["backend", "bootstrap", "dev", "--bucket", bucket, "--endpoint-url", s3_endpoint]
+    invoke_llz(args)
+    again = invoke_llz(args)
+    assert again.exit_code == 0, again.output
+    assert "already set up" not in again.stdout
+    assert (
+        f"{bucket}: nothing changed; 1 setting(s) to check in the console (warnings above)."
+    ) in again.stdout
+    assert "warning: the endpoint does not implement the public access block" in again.stderr
+
+
 def test_cli_rejects_bad_input(s3_endpoint: str, aws_credentials: None) -> None:
     unknown = invoke_llz(["backend", "bootstrap", "nowhere", "--endpoint-url", s3_endpoint])
     assert unknown.exit_code == 1 and "unknown environment 'nowhere'" in unknown.stderr

@@ -58,9 +58,12 @@ def bootstrap(
     for ok in result.unchanged:
         click.echo(f"  ok:      {ok}")
     if result.changed:
-        click.echo(f"{result.bucket}: {len(result.changes)} change(s) made.")
+        summary = f"{len(result.changes)} change(s) made"
     else:
-        click.echo(f"{result.bucket}: already set up; nothing changed.")
+        summary = "already set up; nothing changed" if not result.warnings else "nothing changed"
+    if result.warnings:
+        summary += f"; {len(result.warnings)} setting(s) to check in the console (warnings above)"
+    click.echo(f"{result.bucket}: {summary}.")
     click.echo(f"\nBackend URL for {env} (stacks/Pulumi.{env}.yaml):")
     click.echo("  llz:backend:")
     click.echo(f"    url: {result.backend_url}")
