@@ -191,8 +191,8 @@ class Decision:
         average rate, against the Mbps the fixed option bills. The fixed option compared is
         the configured one, or else the cheapest fixed option.
         """
-        metered = self.options[0]  # EIP pay-by-traffic, without a plan
-        if not metered.feasible:
+        metered = next((o for o in self.options if o.key == "eip:PayByTraffic"), None)
+        if metered is None or not metered.feasible:
             return None
         configured = self.configured_option
         fixed_options = [o for o in self.options if o.billed_mbps and o.feasible]
