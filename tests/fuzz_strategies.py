@@ -739,6 +739,8 @@ PLAN_FILE_COMMANDS: dict[str, tuple[str, ...]] = {
     "audit --plan": ("audit", "dev", "--plan", "{file}", "--format", "json"),
     "audit --baseline": ("audit", "dev", "--baseline", "{file}", "--format", "text"),
     "diff --from-state": ("diff", "--from-state", "{file}", "--to-state", "{good}", "--json"),
+    "cost --prices": ("cost", "dev", "--prices", "{file}", "--json"),
+    "cost --prices-replace": ("cost", "dev", "--prices", "{file}", "--prices-replace"),
 }
 
 
@@ -843,3 +845,36 @@ def check_argv(directory: Path, argv: list[str]) -> tuple[list[str], float]:
     if seconds > ARGV_TIME_LIMIT:
         problems.append(f"took {seconds:.1f} s (limit {ARGV_TIME_LIMIT:.0f} s)")
     return problems, seconds
+
+
+SHIPPED_PRICES = PROJECT_DIR / "cli" / "data" / "prices.yaml"
+
+
+@st.composite
+def damaged_price_files(draw: st.DrawFn) -> tuple[str, bytes]:
+    """The shipped price table (`cost --prices FILE`), damaged like a stack config."""
+    prices = yaml.safe_load(SHIPPED_PRICES.read_text(encoding="utf-8"))
+    how = draw(st.sampled_from(["drop", "retype", "number", "whole", "truncate", "bytes"]))
+    if how in ("drop", "retype", "number"):
+        paths = [p for p, _ in _walk(prices) if p]
+        if how == "number":
+            paths = [p for p, v in _walk(prices) if isinstance(v, float | int)] or paths
+        path = draw(st.sampled_from(paths))
+        target: Any = prices
+        for part in path[:-1]:
+            target = target[part]
+        if how == "drop":
+            del target[path[-1]]
+        elif how == "retype":
+            target[path[-1]] = draw(st.one_of(scalars, containers))
+        else:
+            target[path[-1]] = draw(st.sampled_from(
+                [-1, 0, -0.5, 1e-30, float("nan"), float("inf"), float("-inf"), "12", True]
+            ))
+        return how, _dump(prices)
+    if how == "whole":
+        return how, _dump(draw(st.one_of(scalars, containers)))
+    data = SHIPPED_PRICES.read_bytes()
+    if how == "truncate":
+        return how, data[: draw(st.integers(0, len(data) - 1))]
+    return how, draw(st.binary(max_size=300))

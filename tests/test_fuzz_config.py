@@ -26,6 +26,7 @@ from tests.fuzz_strategies import (
     ENVIRONMENTS,
     PLAN_FILE_COMMANDS,
     SHIPPED,
+    SHIPPED_PRICES,
     SHIPPED_TEXT,
     TIME_LIMIT,
     FuzzCase,
@@ -39,6 +40,7 @@ from tests.fuzz_strategies import (
     check_offline_plan,
     clear_error_problems,
     damaged_plan_files,
+    damaged_price_files,
     hostile_configs,
     invalid_configs,
     make_project,
@@ -352,3 +354,34 @@ def test_hostile_stack_file_names(tmp_path: Path) -> None:
         assert line.startswith("error: stacks/Pulumi."), line
         assert line.isprintable(), line
     assert sum("stack name: may only contain" in line for line in errors) == 4
+
+
+# --------------------------------------------------------------------------- price files
+
+
+@settings(FUZZ, max_examples=25)
+@given(damaged=damaged_price_files(), replace=st.booleans())
+def test_damaged_price_files_end_in_a_clear_error(
+    tmp_path_factory: pytest.TempPathFactory, damaged: tuple[str, bytes], replace: bool
+) -> None:
+    how, data = damaged
+    command = "cost --prices-replace" if replace else "cost --prices"
+    with hang_guard():
+        problems = check_input_file(tmp_path_factory.mktemp("prices"), data, command)
+    assert not problems, f"{command} with a {how} price file {data[:200]!r}: {problems}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug outside this helper's files (cli/cost): a price of 1e25 or more crashes "
+    "the estimate with decimal.InvalidOperation instead of a clear error; once fixed, remove "
+    "this marker and add such values to damaged_price_files",
+)
+@pytest.mark.parametrize("value", ["1.0e+25", str(10**30)])
+def test_huge_price_is_a_clear_error(tmp_path: Path, value: str) -> None:
+    text = SHIPPED_PRICES.read_text(encoding="utf-8").replace(
+        "        value: 0.02\n", f"        value: {value}\n", 1
+    )
+    assert value in text
+    problems = check_input_file(tmp_path, text.encode(), "cost --prices")
+    assert not problems, problems
