@@ -3,7 +3,7 @@
 * default: a file backend inside the project, ``file://<project>/.pulumi-state``
   (git-ignored, created on first use);
 * for teams: ``llz:backend.url`` in the stack config, e.g. an OSS bucket through Pulumi's
-  S3 backend ``s3://bucket?endpoint=oss-cn-shanghai.aliyuncs.com&region=cn-shanghai``.
+  S3 backend ``s3://bucket?endpoint=https://s3.oss-cn-shanghai.aliyuncs.com&region=cn-shanghai``.
 
 The secrets provider comes from ``llz:backend.secretsProvider`` (``passphrase`` by
 default). A passphrase is only ever read from the user's environment

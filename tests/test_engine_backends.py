@@ -16,7 +16,7 @@ from tests.test_engine_fakes import FakeFactory, FakeStack
 
 pytest_plugins = ["tests.test_engine_fakes"]  # fixtures fake_engine
 
-OSS_URL = "s3://llz-state?endpoint=oss-cn-shanghai.aliyuncs.com&region=cn-shanghai"
+OSS_URL = "s3://llz-state?endpoint=https://s3.oss-cn-shanghai.aliyuncs.com&region=cn-shanghai"
 
 
 def _project(tmp_path: Path, backend: dict[str, str] | None = None, env: str = "staging") -> Path:
