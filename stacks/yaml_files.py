@@ -20,30 +20,54 @@ MAX_BYTES = 1024 * 1024
 
 
 BOOL_TAG = "tag:yaml.org,2002:bool"
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+# The plain scalars Go's gopkg.in/yaml.v2 (the Pulumi CLI's stack-file reader) resolves to
+# booleans, integers and floats. Unlike PyYAML it also takes y/n as booleans, has no base-60
+# numbers (12:30 stays text) and leaves date-like values as text.
+_GO_YAML_V2 = {
+    BOOL_TAG: (
+        r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
+        r"|on|On|ON|off|Off|OFF)$",
+        "yYnNtTfFoO",
+    ),
+    INT_TAG: (
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$",
+        "-+0123456789",
+    ),
+    FLOAT_TAG: (
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+}
 
 
-def _yaml12_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
-    """SafeLoader's implicit types as the Pulumi CLI reads a stack file (Go yaml.v3, YAML 1.2).
+def _stack_file_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """SafeLoader's implicit types, narrowed and widened to what the Pulumi CLI reads.
 
-    PyYAML follows YAML 1.1, where yes/no/on/off are booleans and 2024-01-01 is a date. The
-    engine reads those as strings, so reading them otherwise here would let ``llz validate``
-    and the offline plan accept a file the real engine rejects (or read it differently).
+    The CLI parses ``Pulumi.<stack>.yaml`` with gopkg.in/yaml.v2 and passes the result to the
+    program; reading a file differently here would let ``llz validate`` and the offline plan
+    accept (or read differently) a file the real engine reads otherwise.
     """
+    replaced = (*_GO_YAML_V2, TIMESTAMP_TAG)
     resolvers = {
-        first: [(tag, regexp) for tag, regexp in entries if tag not in (BOOL_TAG, TIMESTAMP_TAG)]
+        first: [(tag, regexp) for tag, regexp in entries if tag not in replaced]
         for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    booleans = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-    for first in "tTfF":
-        resolvers.setdefault(first, []).insert(0, (BOOL_TAG, booleans))
+    for tag, (pattern, firsts) in reversed(_GO_YAML_V2.items()):  # bool, int, then float
+        regexp = re.compile(pattern)
+        for first in firsts:
+            resolvers.setdefault(first, []).insert(0, (tag, regexp))
     return resolvers
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader without aliases and duplicate keys, with YAML 1.2 booleans and no dates."""
+    """SafeLoader without aliases and duplicate keys, with Go yaml.v2's implicit types."""
 
-    yaml_implicit_resolvers = _yaml12_resolvers()
+    yaml_implicit_resolvers = _stack_file_resolvers()
+    bool_values = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
