@@ -379,11 +379,6 @@ class SystemSpec(Model):
             raise ValueError("redirectHttpPort only applies to https systems")
         if self.redirect_http_port == self.listener_port:
             raise ValueError("redirectHttpPort must differ from listenerPort")
-        if self.database and len(self.name) > MAX_DATABASE_SYSTEM_NAME:
-            raise ValueError(
-                f"name: at most {MAX_DATABASE_SYSTEM_NAME} characters with database: true (its "
-                "RDS account <name>_app may have 32)"
-            )
         return self
 
     def frontend_ports(self) -> tuple[int, ...]:
@@ -788,6 +783,12 @@ class LandingZoneSpec(Model):
             )
 
     def _check_systems(self) -> None:
+        for i, system in enumerate(self.systems):
+            if system.database and len(system.name) > MAX_DATABASE_SYSTEM_NAME:
+                raise ValueError(
+                    f"systems[{i}].name: at most {MAX_DATABASE_SYSTEM_NAME} characters with "
+                    "database: true (its RDS account <name>_app may have 32)"
+                )
         names = [s.name for s in self.systems]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

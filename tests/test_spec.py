@@ -127,7 +127,7 @@ CASES: list[tuple[str, str, tuple[tuple[Path, Any], ...], str]] = [
     ("missing region", "dev", ((("alicloud:region",), DELETE),), "alicloud:region"),
     ("missing nested key", "dev", (((NET, "vpcCidr"), DELETE),), "llz:network.vpcCidr"),
     ("system name too long for its RDS account", "dev",
-     (((SYS, 0, "name"), "office-automation-and-workflows"),), "llz:systems[0]"),
+     (((SYS, 0, "name"), "office-automation-and-workflows"),), "llz:systems[0].name"),
     ("duplicate system names", "dev", (((SYS, 1, "name"), "oa"),), "llz:systems"),
     ("duplicate listener ports", "dev", (((SYS, 1, "listenerPort"), 443),), "llz:systems"),
     ("listener on the redirect port", "dev", (((SYS, 1, "listenerPort"), 80),), "llz:systems"),
