@@ -37,7 +37,14 @@ def test_plan_table_groups_resources_by_component() -> None:
     assert result.exit_code == 0, result.stderr
     assert "prod-rds (llz:database:Database)" in result.stdout
     assert "prod-rds-mysql" in result.stdout
-    assert "protected" in result.stdout
+    plan = shipped_plan("prod")
+    custom = sum(1 for r in plan.resources if r.custom)
+    protected = sum(1 for r in plan.resources if r.protect)
+    assert protected > 0  # prod protects its stateful resources
+    components = len(plan.resources) - custom
+    assert f"{custom} resources in {components} components; {protected} protected." in (
+        result.stdout
+    )
 
 
 def test_plan_out_writes_the_plan_file(tmp_path: Path) -> None:
