@@ -12,4 +12,4 @@ try:
     run_program()
 except InputError as error:
     # One clear message instead of a Python traceback in the engine's output.
-    raise SystemExit(f"error: {error}") from None
+    raise SystemExit("\n".join(f"error: {line}" for line in str(error).splitlines())) from None

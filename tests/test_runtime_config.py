@@ -13,6 +13,9 @@ very same landing zone as the offline engine, with the secrets still secret.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -128,3 +131,22 @@ def test_a_secret_set_without_secret_is_refused(monkeypatch: pytest.MonkeyPatch)
         spec_from_config(seen["config"], PROJECT, "dev")
     assert [p.key for p in caught.value.problems] == ["llz:alarmWebhook"]
     assert "plaintext-hook" not in str(caught.value)
+
+
+def test_entry_point_reports_a_bad_config_without_a_traceback() -> None:
+    """stacks/__main__.py as the language host runs it: one error line per problem, exit 1."""
+    env = {**os.environ, **engine_environment("dev")}
+    config = json.loads(env["PULUMI_CONFIG"])
+    del config["alicloud:region"]
+    env["PULUMI_CONFIG"] = json.dumps(config)
+    env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(["llz:tlsPrivateKey"])  # webhook set in clear
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "stacks" / "__main__.py")],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: stacks/Pulumi.stack.yaml: llz:alarmWebhook: must be a secret: "
+        "pulumi config set --secret llz:alarmWebhook",
+        "error: stacks/Pulumi.stack.yaml: alicloud:region: missing required key",
+    ]
