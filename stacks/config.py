@@ -109,10 +109,15 @@ def runtime_config() -> StackConfig:
     import pulumi
     from pulumi.runtime import config as runtime
 
-    merged: dict[str, Any] = dict(runtime.get_config_env())
-    merged.update(runtime.CONFIG.get())
-    secret = {k for k in merged if runtime.is_config_secret(k)}
-    secret |= set(runtime.get_config_secret_keys_env())
+    # Both the offline engine and the language host's exec shim hand the whole config to
+    # set_all_config; only a program started some other way has nothing but the environment.
+    # Never mix the two: a PULUMI_CONFIG left in the shell must not leak into an offline plan.
+    merged: dict[str, Any] = dict(runtime.CONFIG.get())
+    if merged:
+        secret = {k for k in merged if runtime.is_config_secret(k)}
+    else:
+        merged = dict(runtime.get_config_env())
+        secret = set(runtime.get_config_secret_keys_env())
     values: dict[str, Any] = {}
     for key, value in merged.items():
         values[key] = _maybe_json(value) if key not in secret else value

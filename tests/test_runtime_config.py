@@ -22,7 +22,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from cli.engines.offline import record_program
+from cli.engines.offline import plan_offline, record_program
 from cli.plan import Plan
 from stacks.config import PROJECT, StackConfig, runtime_config, spec_from_config
 from stacks.errors import InputError
@@ -150,3 +150,12 @@ def test_entry_point_reports_a_bad_config_without_a_traceback() -> None:
         "pulumi config set --secret llz:alarmWebhook",
         "error: stacks/Pulumi.stack.yaml: alicloud:region: missing required key",
     ]
+
+
+def test_a_pulumi_config_left_in_the_environment_does_not_reach_an_offline_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"llz:colour": "blue", "llz:environment": "qa"}))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["llz:environment"]))
+    plan = plan_offline(PROJECT_DIR, "dev")
+    assert plan.to_dict()["resources"] == shipped_plan("dev").to_dict()["resources"]
