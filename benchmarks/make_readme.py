@@ -80,7 +80,7 @@ def run_script(path: Path, extra: list[str], timeout: float) -> ScriptRun:
 
 
 SAFETY_TESTS = (
-    ("tests/test_fuzz_config.py", "hostile configs, saved plans and argument lists"),
+    ("tests/test_fuzz_config.py", "hostile configs, saved plans, price files, argument lists"),
     ("tests/test_secrets_nowhere.py", "known secrets through every command and format"),
     ("tests/test_atomic_writes.py", "crashes at every step of writing a plan or report"),
 )
