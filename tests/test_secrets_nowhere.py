@@ -182,6 +182,9 @@ RUNS: dict[str, Run] = {
         "cli.commands.diff",
         ["diff", "staging", "{env}", "--format", "markdown", "--out", "{dir}/diff.md"],
     ),
+    "diff git revisions": Run(
+        "cli.commands.diff", ["diff", "{env}", "--from", "HEAD", "--format", "markdown"]
+    ),
     "diff states": Run(
         "cli.commands.diff", ["diff", "--from-state", "{state}", "--to-state", "{plan}", "--json"]
     ),
