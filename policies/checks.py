@@ -46,6 +46,7 @@ TAGGABLE: frozenset[str] = frozenset(
         "alicloud:vpc/switch:Switch",
     }
 )
+DEFAULT_CHARGE_TYPE = "PayByBandwidth"  # EipAddress and CommonBandwithPackage alike
 REQUIRED_TAGS: tuple[str, ...] = ("env", "owner", "cost-center")
 MODERN_TLS_POLICIES: frozenset[str] = frozenset(
     {"tls_cipher_policy_1_2_strict", "tls_cipher_policy_1_2_strict_with_1_3"}
@@ -338,11 +339,14 @@ def bandwidth_charge(s: Subject) -> Iterator[str]:
             )
         return
     prefix = "eip" if s.resource_type == EIP else "sharedPackage"
-    choice = f"{prefix}:{_text(s.get('internetChargeType')) or 'not set'}"
+    charge = _text(s.get("internetChargeType"))
+    # Unset, both the EIP and the package are billed by bandwidth (the provider's default).
+    choice = f"{prefix}:{charge or DEFAULT_CHARGE_TYPE}"
     allowed = s.config.allowed_charge_types
     if choice not in allowed:
+        shown = choice if charge else f"{choice} (internetChargeType not set: the default)"
         yield (
-            f"bandwidth charge type {choice} is not allowed in {s.config.environment} "
+            f"bandwidth charge type {shown} is not allowed in {s.config.environment} "
             f"(allowed: {', '.join(allowed) or 'none'})"
         )
 

@@ -241,6 +241,13 @@ VIOLATING: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
         "sharedPackage:PayBy95",
     ),
     (
+        "LLZ-COST-001",
+        checks.PACKAGE,
+        _with(checks.PACKAGE, drop=("internetChargeType",)),
+        {"allowed": ("sharedPackage:PayBy95",)},
+        "sharedPackage:PayByBandwidth (internetChargeType not set",
+    ),
+    (
         "LLZ-TAG-001",
         "alicloud:vpc/switch:Switch",
         _with("alicloud:vpc/switch:Switch", tags={"env": "prod", "owner": "it-ops"}),
@@ -308,6 +315,12 @@ PASSING_ELSEWHERE: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         {"env": "dev", "protect": False},
     ),
     ("LLZ-COST-001", checks.EIP, _with(checks.EIP, internetChargeType="PayByBandwidth"), {}),
+    (
+        "LLZ-COST-001",
+        checks.EIP,
+        _with(checks.EIP, drop=("internetChargeType",)),
+        {"allowed": ("eip:PayByBandwidth",)},
+    ),
     ("LLZ-NET-002", checks.SG_RULE, _with(checks.SG_RULE, cidrIp="0.0.0.0/0", policy="drop"), {}),
     ("LLZ-NET-002", checks.SG_RULE, _with(checks.SG_RULE, cidrIp="0.0.0.0/0", type="egress"), {}),
     ("LLZ-NET-001", checks.RDS, _with(checks.RDS, securityIps="10.30.1.0/24,10.30.2.0/24"), {}),
