@@ -263,6 +263,10 @@ with Pulumi so the file holds a `secure:` ciphertext, for example
 `pulumi config set --secret llz:alarmWebhook --stack prod`. A plain value for a secret key,
 or a `secure:` value for any other key, is an error.
 
+The file is read the way the Pulumi CLI reads it (Go's yaml.v2): `yes`/`no`, `on`/`off`
+and `y`/`n` are booleans, and a version such as `8.0` must be quoted (`"8.0"`) to stay a
+string; an unquoted one is refused as a number.
+
 "Required" means required within its section (or list item); a section that is not
 required may be left out entirely and then uses its defaults. Lists of objects are shown
 with `[]`, e.g. `llz:systems[].name` is the `name` of every item of `llz:systems`.

@@ -64,7 +64,7 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
         raise InputError.single(
             source, "stack name", "may only contain letters, digits, '_', '.' and '-' (Pulumi)"
         )
-    document = read_yaml_file(path, source, max_bytes=STACK_FILE_MAX_BYTES)
+    document = read_yaml_file(path, source, max_bytes=STACK_FILE_MAX_BYTES, stack_file=True)
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -168,10 +168,16 @@ def load_spec(project_dir: Path, stack: str) -> LandingZoneSpec:
 
 
 def _problems(exc: ValidationError) -> Iterable[Problem]:
-    for error in exc.errors(include_input=False, include_url=False):
+    for error in exc.errors(include_url=False):
         key = _key(error["loc"])
         reason = str(error["msg"])
-        if error["type"] == "extra_forbidden":
+        # Only the input's type is looked at, never its value (it may be a secret).
+        unquoted = isinstance(error.get("input"), int | float) and not isinstance(
+            error.get("input"), bool
+        )
+        if error["type"] == "literal_error" and unquoted and "'" in reason:
+            reason += " (a text value: quote it, e.g. \"8.0\")"
+        elif error["type"] == "extra_forbidden":
             reason = "unknown key"
         elif error["type"] == "missing":
             reason = "missing required key"

@@ -64,10 +64,7 @@ def _stack_file_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader without aliases and duplicate keys, with Go yaml.v2's implicit types."""
-
-    yaml_implicit_resolvers = _stack_file_resolvers()
-    bool_values = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
+    """SafeLoader without aliases and without duplicate keys."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -95,10 +92,20 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def parse_yaml(text: str, source: str) -> Any:
-    """Parse YAML text; any problem becomes an InputError for ``source``."""
+class _StackFileLoader(_StrictLoader):
+    """_StrictLoader with Go yaml.v2's implicit types, as the Pulumi CLI reads a stack file."""
+
+    yaml_implicit_resolvers = _stack_file_resolvers()
+    bool_values = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
+
+def parse_yaml(text: str, source: str, stack_file: bool = False) -> Any:
+    """Parse YAML text; any problem becomes an InputError for ``source``.
+
+    ``stack_file``: read plain scalars as the Pulumi CLI does (see _stack_file_resolvers).
+    """
+    loader = _StackFileLoader if stack_file else _StrictLoader
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
@@ -135,8 +142,13 @@ def _position(text: str | bytes, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
-def read_yaml_file(path: Path, source: str | None = None, max_bytes: int = MAX_BYTES) -> Any:
-    """Read and parse a YAML file with the limits above (at most ``max_bytes``)."""
+def read_yaml_file(
+    path: Path, source: str | None = None, max_bytes: int = MAX_BYTES, stack_file: bool = False
+) -> Any:
+    """Read and parse a YAML file with the limits above (at most ``max_bytes``).
+
+    ``stack_file``: a Pulumi stack config, read with the CLI's implicit types.
+    """
     name = source or str(path)
     try:
         raw = path.read_bytes()
@@ -159,4 +171,4 @@ def read_yaml_file(path: Path, source: str | None = None, max_bytes: int = MAX_B
         raise InputError.single(
             name, _position(text, text.index("\x00")), "NUL byte: this is not a text file"
         )
-    return parse_yaml(text, name)
+    return parse_yaml(text, name, stack_file=stack_file)

@@ -43,7 +43,7 @@ NO_CONFIG = StackConfig("engine", {}, frozenset())
 def engine_environment(env: str) -> dict[str, str]:
     """PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS as the engine sets them for stack ``env``."""
     path = PROJECT_DIR / "stacks" / f"Pulumi.{env}.yaml"
-    config: dict[str, Any] = read_yaml_file(path, path.name)["config"]
+    config: dict[str, Any] = read_yaml_file(path, path.name, stack_file=True)["config"]
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in config.items():

@@ -285,3 +285,15 @@ def test_dates_and_base_60_numbers_stay_text(tmp_path: PathType) -> None:
     )
     config = read_stack_file(tmp_path, "dev")
     assert config.values["llz:tags"] == {"owner": "2024-01-01", "costCenter": "12:30"}
+
+
+def test_an_unquoted_version_is_refused_with_a_hint(tmp_path: PathType) -> None:
+    (tmp_path / "stacks").mkdir()
+    text = (PROJECT_DIR / "stacks" / "Pulumi.dev.yaml").read_text()
+    assert '    engineVersion: "8.0"\n' in text
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(
+        text.replace('    engineVersion: "8.0"\n', "    engineVersion: 8.0\n", 1)
+    )
+    error = rejection(read_stack_file(tmp_path, "dev"), "dev")
+    assert [p.key for p in error.problems] == ["llz:database.engineVersion"]
+    assert error.problems[0].reason.endswith('(a text value: quote it, e.g. "8.0")')
