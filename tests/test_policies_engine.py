@@ -209,6 +209,17 @@ def test_an_eip_joined_to_a_package_outside_the_stack_is_flagged() -> None:
     ]
 
 
+def test_a_plan_without_dependencies_links_the_attachment_within_its_component() -> None:
+    """Plans from engine events carry no dependencies; the attachment's siblings stand in."""
+    data = shipped_plan("prod").to_dict()
+    data["resources"] = [{**r, "dependencies": []} for r in data["resources"]]
+    events_like = Plan.from_dict(data, "test")
+    assert _cost(events_like, "prod", ("sharedPackage:PayBy95",)) == []
+    assert [name for name, _ in _cost(events_like, "prod", ("eip:PayByTraffic",))] == [
+        "prod-bandwidth-package"
+    ]
+
+
 def test_cost_rule_through_the_engine_judges_the_package_not_the_eip() -> None:
     config = _config_file("prod")
     config["LLZ-COST-001"]["allowedBandwidthChargeTypes"] = ["sharedPackage:PayByBandwidth"]

@@ -25,6 +25,7 @@ from pulumi_policy import (
 
 from cli.findings import SEVERITY_ORDER, AuditResult, Finding
 from cli.plan import Plan, PlannedResource
+from policies import checks
 from policies.config import SuppressionLike, pack_config
 from policies.rules import RESOURCE_POLICIES, RULES, RULES_BY_ID, STACK_POLICIES, Rule
 from policies.settings import PolicySettings
@@ -63,10 +64,19 @@ def _stack_resources(plan: Plan) -> list[PolicyResource]:
         policy_resource = made[resource.urn]
         if resource.parent is not None:
             policy_resource.parent = made.get(resource.parent)
-        policy_resource.dependencies.extend(
-            made[urn] for urn in resource.dependencies if urn in made
-        )
+        urns = resource.dependencies or _sibling_links(plan, resource)
+        policy_resource.dependencies.extend(made[urn] for urn in urns if urn in made)
     return list(made.values())
+
+
+def _sibling_links(plan: Plan, resource: PlannedResource) -> tuple[str, ...]:
+    """What a package attachment joins when the Plan records no dependencies (a Plan from
+    engine events, whose ids are unknown in a preview): the EIPs and packages of its own
+    component, which is how ``components.bandwidth`` builds them."""
+    if resource.type != checks.ATTACHMENT or resource.parent is None:
+        return ()
+    joined = (checks.EIP, checks.PACKAGE)
+    return tuple(r.urn for r in plan.resources if r.parent == resource.parent and r.type in joined)
 
 
 def _violations(plan: Plan, config: dict[str, dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
