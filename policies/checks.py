@@ -84,8 +84,8 @@ class Subject:
     urn: str
     protect: bool
     config: RuleConfig
-    # Stack rules only: the resources that depend on this one (an EIP's package attachment,
-    # an RDS instance's BackupPolicy). None where a rule sees one resource at a time.
+    # Stack rules only: the resources that depend on this one (e.g. an EIP's bandwidth
+    # package attachment). None where a rule sees one resource at a time.
     dependents: tuple[StackResourceLike, ...] | None = None
 
     def get(self, key: str) -> Any:
