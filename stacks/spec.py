@@ -481,9 +481,14 @@ class DatabaseSpec(Model):
     storage_gb: RdsStorage = Field(
         description="Storage in GB, a multiple of 5.",
     )
-    storage_type: Literal["cloud_essd", "cloud_essd2", "cloud_essd3", "local_ssd"] = Field(
+    storage_type: Literal[
+        "cloud_essd", "cloud_essd2", "cloud_essd3", "general_essd", "local_ssd"
+    ] = Field(
         "cloud_essd",
-        description="RDS storage type.",
+        description=(
+            "RDS storage type: ESSD PL1/PL2/PL3, general ESSD, or local SSD (which needs a "
+            "local-disk instance class)."
+        ),
     )
     zones: Annotated[tuple[Zone, Zone], AfterValidator(_distinct)] | None = Field(
         None,
