@@ -42,11 +42,13 @@ class AppServers(LandingZoneComponent):
         super().__init__("llz:appservers:AppServers", name, opts)
         tags = args.tagging.tags("app-tier")
         self.instances: list[alicloud.ecs.Instance] = []
+        self.names: list[str] = []
         for zone_index, (zone, vswitch_id) in enumerate(
             zip(args.zones, args.vswitch_ids, strict=True)
         ):
             for n in range(args.count_per_zone):
                 host = self.child_name(f"{zone_index + 1}{chr(ord('a') + n)}")
+                self.names.append(host)
                 self.instances.append(
                     alicloud.ecs.Instance(
                         host,
@@ -71,4 +73,7 @@ class AppServers(LandingZoneComponent):
                     )
                 )
         self.instance_ids = [i.id for i in self.instances]
+        self.servers: dict[str, pulumi.Output[str]] = {
+            name: instance.id for name, instance in zip(self.names, self.instances, strict=True)
+        }
         self.finish({"instanceIds": self.instance_ids})

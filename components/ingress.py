@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ class IngressArgs:
     master_zone: str
     slave_zone: str
     eip_id: pulumi.Input[str]
-    backend_server_ids: Sequence[pulumi.Input[str]]
+    backend_servers: Mapping[str, pulumi.Input[str]]
     routes: Sequence[Route]
     tagging: Tagging
     load_balancer_spec: str = "slb.s2.small"
@@ -66,7 +66,7 @@ class IngressArgs:
         c = "IngressArgs"
         require(bool(self.routes), c, "routes", "at least one system")
         require(self.master_zone != self.slave_zone, c, "slave_zone", "differs from master")
-        require(bool(self.backend_server_ids), c, "backend_server_ids", "at least one server")
+        require(bool(self.backend_servers), c, "backend_servers", "at least one server")
         ports = [p for r in self.routes for p in (r.frontend_port, r.redirect_http_port) if p]
         require(len(ports) == len(set(ports)), c, "routes", "frontend ports must be unique")
         if any(r.protocol == "https" for r in self.routes):
@@ -137,26 +137,36 @@ class Ingress(LandingZoneComponent):
             self.child_name(f"{route.system}-acl"),
             name=self.child_name(f"{route.system}-acl"),
             ip_version="ipv4",
-            entry_lists=[
-                alicloud.slb.AclEntryListArgs(entry=cidr, comment=f"{route.system} office")
-                for cidr in route.allowed_cidrs
-            ],
             tags=tags,
             opts=self.child_opts(),
         )
+        for index, cidr in enumerate(route.allowed_cidrs):
+            alicloud.slb.AclEntryAttachment(
+                self.child_name(f"{route.system}-acl-{index + 1}"),
+                acl_id=acl.id,
+                entry=cidr,
+                comment=f"{route.system} office",
+                opts=self.child_opts(),
+            )
         group = alicloud.slb.ServerGroup(
             self.child_name(f"{route.system}-servers"),
             name=self.child_name(f"{route.system}-servers"),
             load_balancer_id=self.load_balancer.id,
-            servers=[
-                alicloud.slb.ServerGroupServerArgs(
-                    port=route.backend_port, server_ids=list(args.backend_server_ids), weight=100
-                )
-            ],
             delete_protection_validation=args.protection,
             tags=tags,
             opts=self.child_opts(),
         )
+        for server_name, server_id in sorted(args.backend_servers.items()):
+            alicloud.slb.ServerGroupServerAttachment(
+                self.child_name(f"{route.system}-{server_name}"),
+                server_group_id=group.id,
+                server_id=server_id,
+                port=route.backend_port,
+                weight=100,
+                type="ecs",
+                description=f"{route.system} backend",
+                opts=self.child_opts(),
+            )
         if route.protocol == "tcp":
             return self._listener(
                 f"{route.system}-listener",

@@ -100,7 +100,7 @@ def build_landing_zone(spec: LandingZoneSpec) -> None:
             master_zone=zones[0],
             slave_zone=zones[1],
             eip_id=bandwidth.eip.id,
-            backend_server_ids=servers.instance_ids,
+            backend_servers=servers.servers,
             routes=[
                 Route(
                     system=s.name,

@@ -37,6 +37,11 @@ def expected_counts(env: str) -> dict[str, int]:
         "alicloud:slb/listener:Listener": systems + 1,  # + oa's http->https redirect
         "alicloud:slb/serverGroup:ServerGroup": systems,
         "alicloud:slb/acl:Acl": systems,
+        "alicloud:slb/serverGroupServerAttachment:ServerGroupServerAttachment": (
+            systems * zones * per_zone
+        ),
+        # finance and dashboard have one office CIDR each, the others the two office ranges
+        "alicloud:slb/aclEntryAttachment:AclEntryAttachment": 2 * 3 + 1 * 2,
         RDS: 1,
         "alicloud:rds/backupPolicy:BackupPolicy": 1,
         RDS_DATABASE: systems,
@@ -171,12 +176,9 @@ def test_secrets_are_redacted(env: str) -> None:
     assert values == {"[secret]"}
 
 
-# Deprecated provider fields still in use, each waiting for a replacement resource that the
-# cost estimate must first learn to price (slb.ServerGroupServerAttachment, AclEntryAttachment).
-KNOWN_DEPRECATED = {
-    ("alicloud:slb/serverGroup:ServerGroup", "servers"),
-    ("alicloud:slb/acl:Acl", "entryLists"),
-}
+# Deprecated provider fields still in use (none: server groups and ACLs are filled through
+# slb.ServerGroupServerAttachment and slb.AclEntryAttachment).
+KNOWN_DEPRECATED: set[tuple[str, str]] = set()
 
 
 def deprecated_inputs(plan: Plan) -> set[tuple[str, str]]:

@@ -36,6 +36,10 @@ NO_CHARGE: Mapping[str, str] = {
     "alicloud:slb/listener:Listener": "billed on the load balancer",
     "alicloud:slb/acl:Acl": "billed on the load balancer",
     "alicloud:slb/serverGroup:ServerGroup": "billed on the load balancer",
+    "alicloud:slb/serverGroupServerAttachment:ServerGroupServerAttachment": (
+        "billed on the load balancer"
+    ),
+    "alicloud:slb/aclEntryAttachment:AclEntryAttachment": "billed on the load balancer",
     "alicloud:slb/serverCertificate:ServerCertificate": "billed on the load balancer",
     "alicloud:rds/database:Database": "billed on the RDS instance",
     "alicloud:rds/rdsAccount:RdsAccount": "billed on the RDS instance",

@@ -47,7 +47,7 @@ def make_args(**changes: Any) -> IngressArgs:
         master_zone=ZONES[0],
         slave_zone=ZONES[1],
         eip_id="eip-1",
-        backend_server_ids=("i-1", "i-2"),
+        backend_servers={"app-1": "i-1", "app-2": "i-2"},
         routes=ROUTES,
         tagging=TAGGING,
         certificate=Certificate("wildcard", "-----BEGIN CERTIFICATE-----\nx", PRIVATE_KEY),
@@ -99,14 +99,25 @@ def test_listener_uses_the_system_acl_as_a_whitelist(system: str) -> None:
 
 @pytest.mark.parametrize("route", ROUTES, ids=SYSTEMS)
 def test_acl_lists_the_allowed_cidrs(route: Route) -> None:
-    entries = named(ingress_plan(), f"t-ingress-{route.system}-acl").inputs["entryLists"]
+    acl_id = f"t-ingress-{route.system}-acl-id"
+    entries = [
+        r.inputs for r in ingress_plan().resources
+        if r.type == "alicloud:slb/aclEntryAttachment:AclEntryAttachment"
+        and r.inputs["aclId"] == acl_id
+    ]
     assert [e["entry"] for e in entries] == list(route.allowed_cidrs)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=SYSTEMS)
 def test_server_group_holds_the_app_servers_on_the_backend_port(route: Route) -> None:
-    servers = named(ingress_plan(), f"t-ingress-{route.system}-servers").inputs["servers"]
-    assert servers == [{"port": route.backend_port, "serverIds": ["i-1", "i-2"], "weight": 100}]
+    group_id = f"t-ingress-{route.system}-servers-id"
+    members = sorted(
+        (r.inputs["serverId"], r.inputs["port"], r.inputs["weight"], r.inputs["type"])
+        for r in ingress_plan().resources
+        if r.type == "alicloud:slb/serverGroupServerAttachment:ServerGroupServerAttachment"
+        and r.inputs["serverGroupId"] == group_id
+    )
+    assert members == [(server, route.backend_port, 100, "ecs") for server in ("i-1", "i-2")]
 
 
 @pytest.mark.parametrize("system", ["oa", "erp"])
@@ -181,7 +192,7 @@ def test_every_resource_is_parented_to_the_component() -> None:
     [
         ({"routes": ()}, "routes"),
         ({"slave_zone": ZONES[0]}, "slave_zone"),
-        ({"backend_server_ids": ()}, "backend_server_ids"),
+        ({"backend_servers": {}}, "backend_servers"),
         ({"routes": (ROUTES[1], replace(ROUTES[2], frontend_port=8443))}, "routes"),
         ({"routes": (ROUTES[0], replace(ROUTES[2], frontend_port=80))}, "routes"),
         ({"certificate": None}, "certificate"),
