@@ -289,6 +289,8 @@ def _check_plans(value: Any, where: str, problems: list[Problem]) -> None:
             problems.append(Problem(f"{at}.sizeGb", "must be a number"))
         elif Decimal(str(size)) <= 0:
             problems.append(Problem(f"{at}.sizeGb", "must be greater than 0"))
+        elif Decimal(str(size)) > MAX_FIGURE:
+            problems.append(Problem(f"{at}.sizeGb", f"is implausibly large (over {MAX_FIGURE:,})"))
         elif Decimal(str(size)) in sizes:
             problems.append(Problem(f"{at}.sizeGb", f"duplicate plan size {size}"))
         else:
@@ -297,6 +299,10 @@ def _check_plans(value: Any, where: str, problems: list[Problem]) -> None:
             problems.append(Problem(f"{at}.price", "missing required entry"))
         else:
             _check_figure(item["price"], f"{at}.price", problems)
+
+
+# Larger figures are typos, and would overflow Decimal's 28-digit arithmetic in the estimate.
+MAX_FIGURE = 1_000_000_000
 
 
 def _is_number(value: Any) -> bool:
@@ -317,6 +323,8 @@ def _check_figure(raw: Any, key: str, problems: list[Problem]) -> None:
         problems.append(Problem(f"{key}.value", "must be a number"))
     elif raw["value"] < 0:
         problems.append(Problem(f"{key}.value", "must not be negative"))
+    elif raw["value"] > MAX_FIGURE:
+        problems.append(Problem(f"{key}.value", f"is implausibly large (over {MAX_FIGURE:,})"))
     source = raw.get("source")
     if "source" not in raw:
         problems.append(Problem(f"{key}.source", "missing required entry"))
