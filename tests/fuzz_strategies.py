@@ -869,7 +869,8 @@ def damaged_price_files(draw: st.DrawFn) -> tuple[str, bytes]:
             target[path[-1]] = draw(st.one_of(scalars, containers))
         else:
             target[path[-1]] = draw(st.sampled_from(
-                [-1, 0, -0.5, 1e-30, float("nan"), float("inf"), float("-inf"), "12", True]
+                [-1, 0, -0.5, 1e-30, 1e25, 10**30, 2**64, float("nan"), float("inf"),
+                 float("-inf"), "12", True]
             ))
         return how, _dump(prices)
     if how == "whole":
