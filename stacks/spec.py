@@ -523,7 +523,10 @@ class CacheSpec(Model):
 
     engine_version: Literal["5.0", "6.0", "7.0"] = Field("7.0", description="Redis version.")
     instance_class: Annotated[StrictStr, Field(pattern=r"^redis\.[a-z0-9.]+$")] = Field(
-        description="Redis instance class (master-replica), e.g. redis.master.small.default.",
+        description=(
+            "Redis instance class: a cloud-native standard (master-replica) class, "
+            "e.g. redis.shard.small.2.ce (Redis 6.0/7.0 run on cloud-native instances)."
+        ),
     )
     allowed_cidrs: DataWhitelist = None
     backup_periods: BackupDays = _WEEKDAYS

@@ -30,7 +30,7 @@ from tests.components import (
 def make_args(**changes: Any) -> CacheArgs:
     args = CacheArgs(
         engine_version="7.0",
-        instance_class="redis.master.small.default",
+        instance_class="redis.shard.small.2.ce",
         zone=ZONES[0],
         secondary_zone=ZONES[1],
         vswitch_id="vsw-data-1",
