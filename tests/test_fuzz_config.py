@@ -136,7 +136,9 @@ def benign_configs(draw: st.DrawFn) -> FuzzCase:
         target[path[-1]] = text
         kind = "free-text"
     else:
-        path = draw(st.sampled_from(_OPTIONAL))
+        # prod must state its protection, so dropping it there is not a benign change
+        optional = [p for p in _OPTIONAL if env != "prod" or p != ("llz:protection",)]
+        path = draw(st.sampled_from(optional))
         target = config
         for part in path[:-1]:
             target = target[part]
