@@ -4,12 +4,20 @@ and an S3-compatible server (moto in server mode on 127.0.0.1)."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+
+# CI replays the same examples on every run (a failure there is reproducible, never a
+# fluke); developers' runs stay random so that they keep finding new cases.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from cli.plan import Plan
 
