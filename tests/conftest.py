@@ -13,13 +13,14 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import settings
 
+from cli.plan import Plan
+
 # CI replays the same examples on every run (a failure there is reproducible, never a
 # fluke); developers' runs stay random so that they keep finding new cases.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-from cli.plan import Plan
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("dev", "staging", "prod")
