@@ -39,6 +39,7 @@ VALIDATOR_NOTES = {
     "_name": "lower-case letters, digits and '-', starting with a letter, 2-31 characters",
     "_zone": "zone id such as cn-shanghai-e",
     "_non_empty": "not empty",
+    "_one_line": "one line of printable text",
     "_backup_window": "one-hour UTC window like 02:00Z-03:00Z",
     "_email": "e-mail address",
     "_pem_certificate": "PEM certificate (-----BEGIN CERTIFICATE-----)",

@@ -85,6 +85,17 @@ def _non_empty(value: str) -> str:
     return value
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _one_line(value: str) -> str:
+    """Printable single-line text: no newlines or escape sequences reach a terminal or tag."""
+    value = _non_empty(value)
+    if _CONTROL.search(value):
+        raise ValueError("must be one line of printable text (no control characters)")
+    return value
+
+
 def _backup_window(value: str) -> str:
     if not _BACKUP_WINDOW.match(value):
         raise ValueError(f"{value!r} must be a one-hour UTC window like '02:00Z-03:00Z'")
@@ -131,6 +142,9 @@ OfficeCidr = Annotated[StrictStr, AfterValidator(_office_cidr)]
 Name = Annotated[StrictStr, AfterValidator(_name)]
 Zone = Annotated[StrictStr, AfterValidator(_zone)]
 Text = Annotated[StrictStr, AfterValidator(_non_empty)]
+Line = Annotated[StrictStr, Field(max_length=256), AfterValidator(_one_line)]
+# Alibaba Cloud tag keys and values are at most 128 characters.
+TagText = Annotated[StrictStr, Field(max_length=128), AfterValidator(_one_line)]
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 Percent = Annotated[StrictInt, Field(ge=1, le=100)]
 BackupWindow = Annotated[StrictStr, AfterValidator(_backup_window)]
@@ -186,13 +200,13 @@ class Model(BaseModel):
 class Tags(Model):
     """Tags put on every taggable resource (env and system are added by the components)."""
 
-    owner: Text = Field(
+    owner: TagText = Field(
         description="Team that owns the landing zone; tagged as owner on every taggable resource.",
     )
-    cost_center: Text = Field(
+    cost_center: TagText = Field(
         description="Cost centre the resources are charged to; tagged as cost-center.",
     )
-    extra: dict[Text, Text] = Field(
+    extra: dict[TagText, TagText] = Field(
         default_factory=dict,
         description=(
             "Further tags for every taggable resource. The keys env, system, owner and "
@@ -323,7 +337,7 @@ class SystemSpec(Model):
             "database and account names."
         ),
     )
-    description: Text = Field(description="What the system is, for people.")
+    description: Line = Field(description="What the system is, for people.")
     protocol: Literal["https", "http", "tcp"] = Field(
         description=(
             "Listener protocol. https needs ingress.certificate and llz:tlsPrivateKey; tcp "
@@ -568,7 +582,7 @@ class AppServersSpec(Model):
     instance_type: Annotated[StrictStr, Field(pattern=r"^ecs\.[a-z0-9-]+\.[a-z0-9]+$")] = Field(
         description="ECS instance type of the app servers, e.g. ecs.g7.large.",
     )
-    image_id: Text = Field(description="Image the app servers boot from.")
+    image_id: Line = Field(description="Image the app servers boot from.")
     count_per_zone: Annotated[StrictInt, Field(ge=1, le=20)] = Field(
         1,
         description="App servers in each zone of network.zones.",
@@ -581,7 +595,7 @@ class AppServersSpec(Model):
         "cloud_essd",
         description="System disk category.",
     )
-    key_pair_name: StrictStr | None = Field(
+    key_pair_name: Line | None = Field(
         None,
         description="SSH key pair for the servers; none when unset.",
     )
@@ -668,7 +682,7 @@ class SuppressionSpec(Model):
     rule: Annotated[StrictStr, Field(pattern=r"^LLZ-[A-Z]+-\d{3}$")] = Field(
         description="Audit rule id to waive, like LLZ-ENC-001.",
     )
-    resource: Text = Field(description="Name of the resource the waiver applies to.")
+    resource: Line = Field(description="Name of the resource the waiver applies to.")
     justification: Annotated[StrictStr, Field(min_length=15)] = Field(
         description="Why the finding is accepted (at least 15 characters); shown in audit reports.",
     )

@@ -132,7 +132,10 @@ def benign_configs(draw: st.DrawFn) -> FuzzCase:
         target = config
         for part in path[:-1]:
             target = target[part]
-        text = draw(st.text(min_size=1, max_size=40).filter(lambda t: t.strip() != ""))
+        printable = st.characters(blacklist_categories=("Cc", "Cs"))  # one-line text fields
+        text = draw(
+            st.text(printable, min_size=1, max_size=40).filter(lambda t: t.strip() != "")
+        )
         target[path[-1]] = text
         kind = "free-text"
     else:

@@ -178,6 +178,14 @@ CASES: list[tuple[str, str, tuple[tuple[Path, Any], ...], str]] = [
      ((("llz:documentStore", "replicationFactor"), 1),), "llz:documentStore.replicationFactor"),
     ("five mongodb members over three zones", "prod",
      ((("llz:documentStore", "replicationFactor"), 5),), "llz:documentStore.replicationFactor"),
+    ("empty key pair name", "dev", ((("llz:appServers", "keyPairName"), ""),),
+     "llz:appServers.keyPairName"),
+    ("terminal escape in a tag", "dev", ((("llz:tags", "owner"), "ops\x1b[31m"),),
+     "llz:tags.owner"),
+    ("tag value over 128 characters", "dev", ((("llz:tags", "costCenter"), "C" * 129),),
+     "llz:tags.costCenter"),
+    ("newline in a one-line text", "dev", (((SYS, 0, "description"), "OA\nfake: line"),),
+     "llz:systems[0].description"),
 ]
 
 
