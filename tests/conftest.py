@@ -23,6 +23,15 @@ if os.environ.get("CI"):
 
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def fake_private_key(body: str, kind: str = "PRIVATE KEY") -> str:
+    """A PEM-shaped stand-in for a private key (not a key: ``body`` is any text).
+
+    Built here rather than written out, so secret scanners never see a key header in the
+    repository.
+    """
+    return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
 ENVIRONMENTS = ("dev", "staging", "prod")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PROJECT_DIR, invoke_llz
+from tests.conftest import PROJECT_DIR, fake_private_key, invoke_llz
 
 pytestmark = [
     pytest.mark.integration,
@@ -25,7 +25,7 @@ pytestmark = [
 
 PASSPHRASE = "llz-integration-test-passphrase"
 SECRET_KEYS = ("llz:tlsPrivateKey", "llz:alarmWebhook")
-TLS_KEY = "-----BEGIN EC PRIVATE KEY-----\nintegration-test-only\n-----END EC PRIVATE KEY-----\n"
+TLS_KEY = fake_private_key("integration-test-only", "EC PRIVATE KEY")
 
 
 @pytest.fixture

@@ -28,13 +28,11 @@ from stacks.config import PROJECT, StackConfig, runtime_config, spec_from_config
 from stacks.errors import InputError
 from stacks.program import run_program
 from stacks.yaml_files import read_yaml_file
-from tests.conftest import ENVIRONMENTS, PROJECT_DIR, shipped_plan
+from tests.conftest import ENVIRONMENTS, PROJECT_DIR, fake_private_key, shipped_plan
 
 # Plaintext stand-ins for the decrypted secrets; they must never reach a plan.
 PLAINTEXT = {
-    "llz:tlsPrivateKey": (
-        "-----BEGIN PRIVATE KEY-----\nplaintext-tls-key\n-----END PRIVATE KEY-----\n"
-    ),
+    "llz:tlsPrivateKey": fake_private_key("plaintext-tls-key"),
     "llz:alarmWebhook": "https://oapi.dingtalk.com/robot/send?access_token=plaintext-hook",
 }
 NO_CONFIG = StackConfig("engine", {}, frozenset())

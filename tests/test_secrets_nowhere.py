@@ -29,17 +29,13 @@ import pytest
 from cli.plan import SECRET, SECRET_SIG, SIG_KEY, Plan
 from stacks.config import StackConfig
 from stacks.errors import InputError
-from tests.conftest import PROJECT_DIR, invoke_llz
+from tests.conftest import PROJECT_DIR, fake_private_key, invoke_llz
 from tests.fuzz_strategies import make_project
 
 with contextlib.suppress(ImportError):  # the engine helper's Automation API fakes' fixture
     from tests.test_engine_fakes import fake_engine  # noqa: F401
 
-TLS_KEY = (
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwLLZtlsKEYs3cr3t8c1d9e0f7a6b5\n"
-    "-----END PRIVATE KEY-----\n"
-)
+TLS_KEY = fake_private_key("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwLLZtlsKEYs3cr3t8c1d9e0f7a6b5")
 WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=llzWEBHOOKs3cr3t4b8e1a9f"
 PLAINTEXTS = {"llz:tlsPrivateKey": TLS_KEY, "llz:alarmWebhook": WEBHOOK}
 # Distinctive pieces too: a secret must not leak in part, re-wrapped or JSON-escaped.

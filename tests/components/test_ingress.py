@@ -24,12 +24,13 @@ from tests.components import (
     run,
     taggable,
 )
+from tests.conftest import fake_private_key
 
 SLB = "alicloud:slb/applicationLoadBalancer:ApplicationLoadBalancer"
 LISTENER = "alicloud:slb/listener:Listener"
 GROUP = "alicloud:slb/serverGroup:ServerGroup"
 ACL = "alicloud:slb/acl:Acl"
-PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nplaintext-test-key\n-----END PRIVATE KEY-----"
+PRIVATE_KEY = fake_private_key("plaintext-test-key")
 OFFICE = ("203.0.113.0/28",)
 ROUTES = (
     Route("oa", "https", 443, 8080, OFFICE, "/healthz", redirect_http_port=80),
