@@ -146,3 +146,23 @@ def test_written_files_are_readable_by_others_like_any_new_file(tmp_path: Path) 
     finally:
         os.umask(umask)
     assert (tmp_path / "report.json").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("args", [["--help"], ["plan", "--help"], ["audit", "--help"]])
+def test_help_imports_no_heavy_module(args: list[str]) -> None:
+    """`llz --help` stays instant: pulumi, rich, boto3... load only in the command that runs."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from click.testing import CliRunner; from cli.main import cli; "
+        f"result = CliRunner().invoke(cli, {args!r}); assert result.exit_code == 0; "
+        "heavy = ('pulumi', 'pulumi_alicloud', 'rich', 'pydantic', 'boto3', 'deepdiff', "
+        "'jinja2', 'matplotlib', 'yaml'); "
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == ""
