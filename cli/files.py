@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from stacks.errors import InputError
+from stacks.input_files import read_input_bytes
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -57,12 +58,6 @@ def read_text(path: Path, source: str | None = None) -> str:
     """Read a user-supplied text file; problems become an InputError naming it."""
     name = source or str(path)
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.single(name, "", "file not found") from None
-    except IsADirectoryError:
-        raise InputError.single(name, "", "is a directory, not a file") from None
+        return read_input_bytes(path, name).decode("utf-8")
     except UnicodeDecodeError:
         raise InputError.single(name, "", "is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError.single(name, "", f"cannot be read ({exc.strerror})") from None

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from stacks.errors import InputError
+from stacks.input_files import read_input_bytes
 
 MAX_BYTES = 1024 * 1024
 
@@ -150,14 +151,7 @@ def read_yaml_file(
     ``stack_file``: a Pulumi stack config, read with the CLI's implicit types.
     """
     name = source or str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError.single(name, "", "file not found") from None
-    except IsADirectoryError:
-        raise InputError.single(name, "", "is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError.single(name, "", f"cannot be read ({exc.strerror})") from None
+    raw = read_input_bytes(path, name)
     if len(raw) > max_bytes:
         raise InputError.single(name, "document", f"is larger than {max_bytes} bytes")
     try:
