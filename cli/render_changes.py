@@ -112,8 +112,11 @@ def render_stacks(rows: Sequence[Mapping[str, Any]], console: Console) -> None:
     from rich.text import Text
 
     table = Table(box=None, show_edge=False, pad_edge=False)
-    for column in ("ENV", "BACKEND", "LAST UPDATE"):
-        table.add_column(column, no_wrap=True)
+    # A long backend URL folds onto more lines rather than cutting the status short: in a
+    # narrow terminal or a CI log every column must still be read in full.
+    table.add_column("ENV", no_wrap=True)
+    table.add_column("BACKEND", overflow="fold")
+    table.add_column("LAST UPDATE", no_wrap=True)
     for row in rows:
         table.add_row(
             Text(str(row["env"])),

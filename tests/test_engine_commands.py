@@ -514,3 +514,26 @@ def test_passphrase_never_printed_even_with_vv(
     for run in (failed, crashed):
         assert passphrase not in run.stdout + run.stderr  # ...but never the passphrase
     assert all(passphrase not in json.dumps(dict(r.env_vars)) for r in fake_engine.requests)
+
+
+def test_stacks_table_folds_a_long_backend_instead_of_cutting_the_status() -> None:
+    """A deep project directory (as on a CI runner) must not truncate the LAST UPDATE column."""
+    from rich.console import Console
+
+    from cli.render_changes import render_stacks
+
+    backend = "file:///" + "/".join(["a-rather-long-directory"] * 4) + "/.pulumi-state"
+    rows = [
+        {"env": env, "backend": backend, "last_update_text": "unknown (Pulumi CLI not installed)"}
+        for env in ("dev", "staging", "prod")
+    ]
+    console = Console(width=80, no_color=True, record=True)
+    render_stacks(rows, console)
+    text = console.export_text()
+    assert text.count("unknown (Pulumi CLI not installed)") == 3
+    assert "…" not in text
+    header, *lines = text.splitlines()
+    start, end = header.index("BACKEND"), header.index("LAST UPDATE")
+    staging_at = next(i for i, line in enumerate(lines) if line.startswith("staging"))
+    first_row = lines[:staging_at]
+    assert "".join(line[start:end].strip() for line in first_row) == backend
