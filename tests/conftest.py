@@ -75,6 +75,9 @@ def invoke_llz(
     from cli.main import run
 
     runner = CliRunner()
+    # Rich sizes tables from COLUMNS (else the terminal, else 80): pin it so that a CI
+    # runner's own terminal settings cannot change what the tests read.
+    env = {"COLUMNS": "80", **(env or {})}
     with runner.isolation(input=input, env=env, color=False) as streams:
         code = run(["--project-dir", str(PROJECT_DIR), *args])
     return LlzResult(code, streams[0].getvalue().decode(), streams[1].getvalue().decode())
