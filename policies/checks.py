@@ -272,10 +272,27 @@ def enc_disk(s: Subject) -> Iterator[str]:
 # BAK / AUD --------------------------------------------------------------------------------
 
 
+# What an RDS instance keeps when no BackupPolicy sets it: "data backup files are retained
+# for at least seven days" (Alibaba Cloud, "Configure automatic backup", RDS for MySQL).
+RDS_DEFAULT_BACKUP_DAYS = 7
+
+
 def backup_retention(s: Subject) -> Iterator[str]:
+    minimum = s.config.min_backup_days
+    if s.resource_type == RDS:
+        # The instance is judged only when no BackupPolicy in the stack sets its retention
+        # (the policy itself is judged as its own resource).
+        if any(d.resource_type == RDS_BACKUP for d in s.dependents or ()):
+            return
+        if minimum > RDS_DEFAULT_BACKUP_DAYS:
+            yield (
+                f"no BackupPolicy: Alibaba Cloud's default keeps backups "
+                f"{RDS_DEFAULT_BACKUP_DAYS} days; {s.config.environment} keeps backups "
+                f">= {minimum} days"
+            )
+        return
     key = "backupRetentionPeriod"
     days = _number(s.get(key))
-    minimum = s.config.min_backup_days
     if days is None or days < minimum:
         yield (
             f"{key} is {_days(s.get(key))}; {s.config.environment} keeps backups >= {minimum} days"

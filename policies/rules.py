@@ -202,11 +202,15 @@ RULES: tuple[Rule, ...] = (
         "Backups are kept at least 7 days (30 in prod)",
         "high",
         "Leasing contracts and ledgers must be recoverable after an error noticed late.",
-        "Raise backupRetentionDays (llz:database / llz:documentStore).",
-        frozenset({RDS_BACKUP, MONGODB}),
+        "Raise backupRetentionDays (llz:database / llz:documentStore); give every RDS "
+        "instance a BackupPolicy.",
+        frozenset({RDS, RDS_BACKUP, MONGODB}),
         checks.backup_retention,
         ("backup",),
         (K_BACKUP_DAYS,),
+        # An RDS instance's retention is set by a separate BackupPolicy resource: only the
+        # whole stack tells whether the instance has one.
+        stack=True,
     ),
     Rule(
         "LLZ-AUD-001",

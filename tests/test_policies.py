@@ -195,6 +195,7 @@ VIOLATING: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
         ">= 7",
     ),
     ("LLZ-BAK-001", checks.MONGODB, _with(checks.MONGODB, backupRetentionPeriod=14), {}, ">= 30"),
+    ("LLZ-BAK-001", checks.RDS, _base(checks.RDS), {}, "no BackupPolicy"),
     ("LLZ-AUD-001", checks.RDS, _with(checks.RDS, sqlCollectorConfigValue=30), {}, ">= 180"),
     ("LLZ-AUD-001", checks.RDS, _with(checks.RDS, sqlCollectorStatus="Disabled"), {}, "off"),
     (
@@ -307,6 +308,8 @@ PASSING_ELSEWHERE: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         {"env": "dev"},
     ),
     ("LLZ-BAK-001", checks.RDS_BACKUP, _with(checks.RDS_BACKUP, backupRetentionPeriod=30.0), {}),
+    # Without a BackupPolicy, RDS keeps backups 7 days: enough outside prod.
+    ("LLZ-BAK-001", checks.RDS, _base(checks.RDS), {"env": "dev"}),
     ("LLZ-AUD-001", checks.RDS, _with(checks.RDS, sqlCollectorConfigValue=30), {"env": "staging"}),
     (
         "LLZ-PROT-001",
@@ -373,17 +376,17 @@ def test_rules_ignore_resource_types_they_do_not_judge() -> None:
 
 def test_unknown_config_falls_back_to_the_strict_prod_defaults() -> None:
     opts = PolicyResourceOptions(True, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
-    props = _with(checks.RDS_BACKUP, backupRetentionPeriod=7)
-    args = ResourceValidationArgs(checks.RDS_BACKUP, props, "urn:x", "b", opts, None)
+    props = _with(checks.RDS, sqlCollectorConfigValue=30)
+    args = ResourceValidationArgs(checks.RDS, props, "urn:x", "b", opts, None)
     found: list[str] = []
 
     def report(message: str, urn: str | None = None) -> None:
         found.append(message)
 
-    policy = POLICIES_BY_ID["LLZ-BAK-001"]
+    policy = POLICIES_BY_ID["LLZ-AUD-001"]
     assert isinstance(policy, ResourceValidationPolicy)
     policy.validate(args, report)
-    assert found and ">= 30" in found[0]
+    assert found and ">= 180" in found[0]
 
 
 def test_policy_objects_carry_the_catalogue() -> None:

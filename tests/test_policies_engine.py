@@ -157,7 +157,7 @@ def test_prod_config_blocks_a_short_backup_retention_through_the_engine() -> Non
         },
         "test",
     )
-    found = _analyze_each(_servicer(_config_file("prod")), short)
+    found = _analyze_stack(_servicer(_config_file("prod")), short)
     assert found == [("LLZ-BAK-001", backup.name, proto.MANDATORY)]
 
 
@@ -236,3 +236,42 @@ def test_cost_rule_honours_a_suppression_of_the_package_only() -> None:
     config["LLZ-COST-001"]["suppressedResources"] = ["prod-bandwidth-eip"]
     found = _analyze_stack(_servicer(config), shipped_plan("prod"))
     assert found == [("LLZ-COST-001", "prod-bandwidth-package", proto.MANDATORY)]
+
+
+def _backups(plan: Plan, env: str = "prod") -> list[tuple[str, str]]:
+    result = audit_plan(plan, env, settings=PolicySettings(env, ()))
+    return [(f.resource_name, f.message) for f in result.findings if f.rule_id == "LLZ-BAK-001"]
+
+
+def _without_backup_policy(plan: Plan) -> Plan:
+    data = plan.to_dict()
+    policy = next(r["urn"] for r in data["resources"] if r["type"] == checks.RDS_BACKUP)
+    data["resources"] = [r for r in data["resources"] if r["urn"] != policy]
+    return Plan.from_dict(data, "test")
+
+
+def test_an_rds_instance_without_a_backup_policy_is_judged_by_the_default_retention() -> None:
+    """Without a BackupPolicy, RDS keeps data backups 7 days: too few in prod, enough in dev."""
+    prod = shipped_plan("prod")
+    assert _backups(prod) == []
+    assert _backups(_without_backup_policy(prod)) == [
+        (
+            "prod-rds-mysql",
+            "no BackupPolicy: Alibaba Cloud's default keeps backups 7 days; prod keeps backups "
+            ">= 30 days",
+        )
+    ]
+    assert _backups(_without_backup_policy(shipped_plan("dev")), "dev") == []
+
+
+def test_a_plan_without_dependencies_links_the_backup_policy_within_its_component() -> None:
+    data = shipped_plan("prod").to_dict()
+    data["resources"] = [{**r, "dependencies": []} for r in data["resources"]]
+    assert _backups(Plan.from_dict(data, "test")) == []
+
+
+def test_backup_rule_through_the_engine_sees_the_policy_by_its_dependency() -> None:
+    prod = shipped_plan("prod")
+    assert _analyze_stack(_servicer(_config_file("prod")), prod) == []
+    found = _analyze_stack(_servicer(_config_file("prod")), _without_backup_policy(prod))
+    assert found == [("LLZ-BAK-001", "prod-rds-mysql", proto.MANDATORY)]

@@ -69,13 +69,21 @@ def _stack_resources(plan: Plan) -> list[PolicyResource]:
     return list(made.values())
 
 
+# What a resource refers to by id, for Plans that record no dependencies.
+_REFERS_TO: dict[str, tuple[str, ...]] = {
+    checks.ATTACHMENT: (checks.EIP, checks.PACKAGE),
+    checks.RDS_BACKUP: (checks.RDS,),
+}
+
+
 def _sibling_links(plan: Plan, resource: PlannedResource) -> tuple[str, ...]:
-    """What a package attachment joins when the Plan records no dependencies (a Plan from
-    engine events, whose ids are unknown in a preview): the EIPs and packages of its own
-    component, which is how ``components.bandwidth`` builds them."""
-    if resource.type != checks.ATTACHMENT or resource.parent is None:
+    """What a package attachment joins, or which instance an RDS BackupPolicy configures,
+    when the Plan records no dependencies (a Plan from engine events, whose ids are unknown
+    in a preview): those resources of its own component, which is how
+    ``components.bandwidth`` and ``components.database`` build them."""
+    joined = _REFERS_TO.get(resource.type, ())
+    if not joined or resource.parent is None:
         return ()
-    joined = (checks.EIP, checks.PACKAGE)
     return tuple(r.urn for r in plan.resources if r.parent == resource.parent and r.type in joined)
 
 
