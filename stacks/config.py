@@ -33,6 +33,9 @@ OTHER_KEYS = frozenset({"alicloud:region"})
 # keeps a wrong or hostile file quick to refuse.
 STACK_FILE_MAX_BYTES = 256 * 1024
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+# A key echoed in an error as it stands; any other is quoted, so that a key holding ': ' or
+# spaces cannot blur where the key ends and the reason begins.
+PLAIN_KEY = re.compile(r"[\w.@/-]+(?::[\w.@/-]*)?")
 FILE_KEYS = frozenset({"config", "encryptionsalt", "secretsprovider", "encryptedkey"})
 
 
@@ -69,7 +72,7 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
         document = {}
     if not isinstance(document, dict):
         raise InputError.single(source, "document", "must be a mapping with a 'config:' section")
-    unknown = sorted(_printable(_shorten(str(k), 80)) for k in document if k not in FILE_KEYS)
+    unknown = sorted(_key_text(str(k)) for k in document if k not in FILE_KEYS)
     expected = ", ".join(sorted(FILE_KEYS))
     if unknown:
         raise InputError(
@@ -94,7 +97,7 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
             nested = _nested_secure_path(value)
             if nested:
                 problems.append(
-                    Problem(_printable(f"{key}{nested}"),
+                    Problem(_key_text(key) + _printable(nested),
                             "secrets are only accepted as whole keys: "
                             + ", ".join(sorted(SECRET_KEYS)))
                 )
@@ -131,7 +134,7 @@ def spec_from_config(config: StackConfig, project: str, stack: str) -> LandingZo
     document: dict[str, Any] = {"project": project, "stack": stack}
     for key, value in sorted(config.values.items()):
         namespace, _, name = key.partition(":")
-        shown = _printable(key)
+        shown = _key_text(key)
         if key in SECRET_KEYS:
             if key not in config.secret_keys:
                 problems.append(Problem(key, f"must be a secret: pulumi config set --secret {key}"))
@@ -193,10 +196,21 @@ def _problems(exc: ValidationError) -> Iterable[Problem]:
 def _key(loc: tuple[int | str, ...]) -> str:
     if not loc:
         return ""
-    head, *rest = loc
-    name = {"region": "alicloud:region"}.get(str(head), f"{PROJECT}:{_camel(str(head))}")
+    first, *rest = loc
+    head = str(first)
+    if head == "region":
+        name = "alicloud:region"
+    elif PLAIN_KEY.fullmatch(head) and ":" not in head:
+        name = f"{PROJECT}:{_camel(head)}"
+    else:
+        name = _key_text(f"{PROJECT}:{head}")
     for part in rest:
-        name += f"[{part}]" if isinstance(part, int) else f".{_camel(part)}"
+        if isinstance(part, int):
+            name += f"[{part}]"
+        elif PLAIN_KEY.fullmatch(part) and ":" not in part:
+            name += f".{_camel(part)}"
+        else:
+            name += f"[{_key_text(part)}]"
     return _printable(_shorten(name))
 
 
@@ -217,6 +231,13 @@ def _printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _key_text(key: str, limit: int = 80) -> str:
+    """A key from the file as an error shows it: as it stands when plain, else quoted (with
+    control characters escaped); long keys shortened."""
+    key = _shorten(key, limit)
+    return key if PLAIN_KEY.fullmatch(key) else repr(key)
 
 
 def _shorten(text: str, limit: int = 300) -> str:

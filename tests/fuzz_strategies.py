@@ -519,11 +519,12 @@ def restore(project: Path, env: str) -> None:
                 project / "stacks" / f"Pulumi.{env}.yaml")
 
 
-# file: KEY: REASON, where KEY is a config key (llz:..., alicloud:region, with .field and
-# [index] parts), a top-level key or a key as misspelt, or a position: "line L, column C"
-# or "document".
+# file: KEY: REASON, where KEY is a quoted key (one holding spaces or colons), a config key
+# (llz:..., alicloud:region, with .field and [index] parts), a top-level key or a key as
+# misspelt, or a position: "line L, column C" or "document".
 _WHERE = (
-    r"(?:[^\s:]*:.*?|line \d+, column \d+|document|config|[^\s:]+)"
+    r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+    r"|[^\s:]*:.*?|line \d+, column \d+|document|config|[^\s:]+)"
 )
 MAX_LINES = 60
 MAX_LINE = 600

@@ -266,6 +266,27 @@ def test_unknown_top_level_file_key_is_rejected(tmp_path: PathType) -> None:
     assert [p.key for p in caught.value.problems] == ["confg"]
 
 
+def test_a_key_holding_spaces_or_colons_is_quoted_in_the_error(tmp_path: PathType) -> None:
+    """An uncommented comment line becomes a key; quoted, it cannot blur 'file: key: reason'."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(
+        "config: {}\n. Secure values are Pulumi secrets: set them\n"
+    )
+    with pytest.raises(InputError) as caught:
+        read_stack_file(tmp_path, "dev")
+    assert str(caught.value).startswith(
+        "stacks/Pulumi.dev.yaml: '. Secure values are Pulumi secrets': unknown top-level key"
+    )
+
+
+def test_a_nested_key_that_is_not_a_plain_name_is_quoted_in_brackets() -> None:
+    config = changed("dev", (("llz:network", "vpc cidr: x"), "10.0.0.0/8"))
+    keys = [p.key for p in rejection(config, "dev").problems]
+    assert keys == ["llz:network['vpc cidr: x']"]
+    config = changed("dev", (("llz:colour scheme",), "blue"))
+    assert [p.key for p in rejection(config, "dev").problems] == ["'llz:colour scheme'"]
+
+
 @pytest.mark.parametrize(
     ("word", "value"),
     [("yes", True), ("on", True), ("y", True), ("Y", True), ("no", False), ("off", False),
