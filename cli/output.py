@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,20 @@ def emit_json(data: Any) -> None:
     click.echo(to_json(data), nl=False)
 
 
+# Width for output that goes to a file or a CI log rather than a terminal.
+PIPED_WIDTH = 120
+
+
+def _width(stderr: bool) -> int | None:
+    """None (rich asks the terminal, or reads COLUMNS) when there is a terminal or COLUMNS is
+    set; otherwise PIPED_WIDTH, as rich's 80-column fallback would fold tables in CI logs."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return None
+    stream = sys.stderr if stderr else sys.stdout
+    isatty = getattr(stream, "isatty", None)
+    return None if callable(isatty) and isatty() else PIPED_WIDTH
+
+
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
@@ -32,7 +48,7 @@ def console(stderr: bool = False) -> Console:
         no_color=not ctx.color,
         highlight=False,
         soft_wrap=False,
-        width=None if ctx.color else 120,
+        width=_width(stderr),
     )
 
 

@@ -100,7 +100,7 @@ def render_outputs(outputs: Mapping[str, Any], console: Console) -> None:
         return
     table = Table(box=None, show_edge=False, pad_edge=False)
     table.add_column("OUTPUT", no_wrap=True)
-    table.add_column("VALUE")
+    table.add_column("VALUE", overflow="fold")
     for name, value in sorted(outputs.items()):
         shown = value if isinstance(value, str) else format_value(value)  # as pulumi prints
         table.add_row(Text(name), Text(shown))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cli.output import short_type
 from cli.plan import Plan, PlannedResource
@@ -22,17 +24,22 @@ def group_by_component(plan: Plan) -> dict[str, list[PlannedResource]]:
 
 
 def render_plan(plan: Plan, console: Console) -> None:
-    table = Table(title=f"Plan for {plan.project}/{plan.stack} ({plan.engine} engine)")
-    table.add_column("Component")
-    table.add_column("Resource")
-    table.add_column("Type")
-    table.add_column("Protect", justify="center")
+    """Each component as a heading row with its resources under it. Three columns leave
+    room for whole names at 80 columns; what still does not fit folds onto the next line,
+    never cut off."""
+    table = Table(
+        title=f"Plan for {plan.project}/{plan.stack} ({plan.engine} engine)",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("Resource", overflow="fold")
+    table.add_column("Type", overflow="fold")
+    table.add_column("Protect", justify="center", no_wrap=True)
     for label, resources in group_by_component(plan).items():
+        table.add_row(Text(label, style="bold"), "", "")
         for i, resource in enumerate(resources):
             table.add_row(
-                label if i == 0 else "",
-                resource.name,
-                short_type(resource.type),
+                Text(f"  {resource.name}"),
+                Text(short_type(resource.type)),
                 "yes" if resource.protect else "",
                 end_section=i == len(resources) - 1,
             )

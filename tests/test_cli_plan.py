@@ -10,6 +10,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from cli.output import short_type
 from tests.conftest import ENVIRONMENTS, PROJECT_DIR, invoke_llz, shipped_plan
 
 
@@ -35,7 +36,8 @@ def test_plan_json_is_byte_identical_across_runs() -> None:
 def test_plan_table_groups_resources_by_component() -> None:
     result = invoke_llz(["--no-color", "plan", "prod"])
     assert result.exit_code == 0, result.stderr
-    assert "prod-rds (llz:database:Database)" in result.stdout
+    # At 80 columns a long component heading may wrap at its space.
+    assert "prod-rds (llz:database:Database)" in " ".join(result.stdout.split())
     assert "prod-rds-mysql" in result.stdout
     plan = shipped_plan("prod")
     custom = sum(1 for r in plan.resources if r.custom)
@@ -45,6 +47,43 @@ def test_plan_table_groups_resources_by_component() -> None:
     assert f"{custom} resources in {components} components; {protected} protected." in (
         result.stdout
     )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_plan_table_shows_every_name_and_type_whole_at_80_columns(env: str) -> None:
+    """Long names fold onto the next line; nothing is cut off with an ellipsis."""
+    result = invoke_llz(["--no-color", "plan", env])  # invoke_llz pins COLUMNS=80
+    assert result.exit_code == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "…" not in result.stdout
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.strip().startswith("Resource"))
+    type_at, protect_at = lines[header].index("Type"), lines[header].index("Protect")
+    rows: list[list[str]] = []  # [name, type] of each resource row, folded parts joined
+    in_row = False  # a heading follows a blank line; a folded part follows its row
+    for line in lines[header + 2 :]:
+        cell, kind = line[2:type_at].rstrip(), line[type_at:protect_at].strip()
+        if not line.strip():
+            in_row = False
+        elif cell.startswith("  "):  # a resource, indented under its component heading
+            rows.append([cell.strip(), kind])
+            in_row = True
+        elif in_row:
+            rows[-1][0] += cell.strip()
+            rows[-1][1] += kind
+    expected = [[r.name, short_type(r.type)] for r in shipped_plan(env).custom_resources()]
+    assert sorted(rows) == sorted(expected)
+
+
+def test_piped_output_is_120_columns_unless_columns_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cli.output import PIPED_WIDTH, _width
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert _width(stderr=False) == PIPED_WIDTH == 120  # pytest's capture is not a terminal
+    monkeypatch.setenv("COLUMNS", "200")
+    assert _width(stderr=False) is None  # rich reads COLUMNS itself
 
 
 def test_plan_out_writes_the_plan_file(tmp_path: Path) -> None:

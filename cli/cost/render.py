@@ -70,10 +70,10 @@ def render_table(report: CostReport, console: Console) -> None:
         f"prices {report.price_version}"
     )
     table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("Resource")
-    table.add_column("Type")
-    table.add_column("Monthly", justify="right")
-    table.add_column("Detail")
+    table.add_column("Resource", overflow="fold")
+    table.add_column("Type", overflow="fold")
+    table.add_column("Monthly", justify="right", overflow="fold")
+    table.add_column("Detail", overflow="fold")
     for cost in e.resources:
         if cost.status == "no charge":
             continue
@@ -94,10 +94,10 @@ def render_table(report: CostReport, console: Console) -> None:
         ),
         title_justify="left",
     )
-    options.add_column("Option")
-    options.add_column("Monthly", justify="right")
-    options.add_column("Cost for T GB a month")
-    options.add_column("Note")
+    options.add_column("Option", overflow="fold")
+    options.add_column("Monthly", justify="right", overflow="fold")
+    options.add_column("Cost for T GB a month", overflow="fold")
+    options.add_column("Note", overflow="fold")
     for option in d.ranking():
         flag = " (configured)" if option.key == d.configured else ""
         cost_text = amount(d.monthly(option), cur)

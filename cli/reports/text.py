@@ -26,11 +26,11 @@ ACTION_STYLE = {"add": "green", "remove": "red", "replace": "magenta", "change":
 
 def _finding_table(findings: tuple[Finding, ...]) -> Table:
     table = Table(title="Findings", title_justify="left", expand=False)
-    table.add_column("Severity")
+    table.add_column("Severity", overflow="fold")
     table.add_column("Rule", no_wrap=True)
-    table.add_column("Resource")
-    table.add_column("Problem")
-    table.add_column("Enforcement")
+    table.add_column("Resource", overflow="fold")
+    table.add_column("Problem", overflow="fold")
+    table.add_column("Enforcement", overflow="fold")
     for f in findings:
         table.add_row(
             Text(f.severity.upper(), style=SEVERITY_STYLE[f.severity]),
@@ -87,9 +87,9 @@ def renderables(result: AuditResult, extras: Extras = NO_EXTRAS) -> list[Rendera
     per_rule = findings_per_rule(result)
     rules = Table(title="Rules", title_justify="left")
     rules.add_column("Rule", no_wrap=True)
-    rules.add_column("Severity")
-    rules.add_column("Title")
-    rules.add_column("Result")
+    rules.add_column("Severity", overflow="fold")
+    rules.add_column("Title", overflow="fold")
+    rules.add_column("Result", overflow="fold")
     for rule in result.rules:
         failing = per_rule.get(rule.id, 0)
         rules.add_row(
@@ -114,9 +114,9 @@ def _diff_table(extras: Extras) -> RenderableType:
     if diff.empty:
         return Text(f"{title}: none")
     table = Table(title=title, title_justify="left")
-    table.add_column("Action")
-    table.add_column("Resource")
-    table.add_column("Properties")
+    table.add_column("Action", overflow="fold")
+    table.add_column("Resource", overflow="fold")
+    table.add_column("Properties", overflow="fold")
     for change in diff.changes:
         shown = change.properties[:8] if change.action in ("change", "replace") else ()
         props = "\n".join(f"{p.path}: {p.old!r} -> {p.new!r}" for p in shown)
