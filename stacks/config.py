@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from stacks.errors import InputError, Problem
+from stacks.errors import PLAIN_KEY, InputError, Problem, child_key, key_text, printable, shorten
 from stacks.spec import LandingZoneSpec
 from stacks.yaml_files import read_yaml_file
 
@@ -33,9 +33,6 @@ OTHER_KEYS = frozenset({"alicloud:region"})
 # keeps a wrong or hostile file quick to refuse.
 STACK_FILE_MAX_BYTES = 256 * 1024
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-# A key echoed in an error as it stands; any other is quoted, so that a key holding ': ' or
-# spaces cannot blur where the key ends and the reason begins.
-PLAIN_KEY = re.compile(r"[\w.@/-]+(?::[\w.@/-]*)?")
 FILE_KEYS = frozenset({"config", "encryptionsalt", "secretsprovider", "encryptedkey"})
 
 
@@ -62,7 +59,7 @@ def stack_file(project_dir: Path, stack: str) -> Path:
 def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
     """Read a stack config file, replacing every secure value with a placeholder."""
     path = stack_file(project_dir, stack)
-    source = _printable(_display(path, project_dir))
+    source = printable(_display(path, project_dir))
     if not STACK_NAME.fullmatch(stack):
         raise InputError.single(
             source, "stack name", "may only contain letters, digits, '_', '.' and '-' (Pulumi)"
@@ -72,7 +69,7 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
         document = {}
     if not isinstance(document, dict):
         raise InputError.single(source, "document", "must be a mapping with a 'config:' section")
-    unknown = sorted(_key_text(str(k)) for k in document if k not in FILE_KEYS)
+    unknown = sorted(key_text(str(k)) for k in document if k not in FILE_KEYS)
     expected = ", ".join(sorted(FILE_KEYS))
     if unknown:
         raise InputError(
@@ -88,7 +85,7 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
     problems: list[Problem] = []
     for key, value in config.items():
         if not isinstance(key, str):
-            problems.append(Problem("config", f"key {_printable(repr(key))} must be a string"))
+            problems.append(Problem("config", f"key {printable(repr(key))} must be a string"))
             continue
         if _is_secure(value):
             secret_keys.add(key)
@@ -97,7 +94,7 @@ def read_stack_file(project_dir: Path, stack: str) -> StackConfig:
             nested = _nested_secure_path(value)
             if nested:
                 problems.append(
-                    Problem(_key_text(key) + _printable(nested),
+                    Problem(key_text(key) + printable(nested),
                             "secrets are only accepted as whole keys: "
                             + ", ".join(sorted(SECRET_KEYS)))
                 )
@@ -134,7 +131,7 @@ def spec_from_config(config: StackConfig, project: str, stack: str) -> LandingZo
     document: dict[str, Any] = {"project": project, "stack": stack}
     for key, value in sorted(config.values.items()):
         namespace, _, name = key.partition(":")
-        shown = _key_text(key)
+        shown = key_text(key)
         if key in SECRET_KEYS:
             if key not in config.secret_keys:
                 problems.append(Problem(key, f"must be a secret: pulumi config set --secret {key}"))
@@ -190,7 +187,7 @@ def _problems(exc: ValidationError) -> Iterable[Problem]:
             head, _, tail = reason.partition(": ")
             if " " not in head:
                 key, reason = f"{PROJECT}:{head}", tail
-        yield Problem(key or f"{PROJECT}:", _printable(_shorten(reason)))
+        yield Problem(key or f"{PROJECT}:", printable(shorten(reason)))
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -203,15 +200,14 @@ def _key(loc: tuple[int | str, ...]) -> str:
     elif PLAIN_KEY.fullmatch(head) and ":" not in head:
         name = f"{PROJECT}:{_camel(head)}"
     else:
-        name = _key_text(f"{PROJECT}:{head}")
+        name = key_text(f"{PROJECT}:{head}")
     for part in rest:
         if isinstance(part, int):
             name += f"[{part}]"
-        elif PLAIN_KEY.fullmatch(part) and ":" not in part:
-            name += f".{_camel(part)}"
         else:
-            name += f"[{_key_text(part)}]"
-    return _printable(_shorten(name))
+            plain = PLAIN_KEY.fullmatch(part) and ":" not in part
+            name = child_key(name, _camel(part) if plain else part)
+    return printable(shorten(name))
 
 
 MAX_PROBLEMS = 25
@@ -224,24 +220,6 @@ def _bounded(problems: list[Problem]) -> list[Problem]:
     rest = len(problems) - MAX_PROBLEMS + 1
     more = Problem("document", f"... and {rest} more problems (fix the ones above first)")
     return [*problems[: MAX_PROBLEMS - 1], more]
-
-
-def _printable(text: str) -> str:
-    """Keys and reasons echo the file's text: escape what could forge or hide output lines."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def _key_text(key: str, limit: int = 80) -> str:
-    """A key from the file as an error shows it: as it stands when plain, else quoted (with
-    control characters escaped); long keys shortened."""
-    key = _shorten(key, limit)
-    return key if PLAIN_KEY.fullmatch(key) else repr(key)
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _camel(name: str) -> str:

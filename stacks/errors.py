@@ -2,8 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+# A key echoed in an error as it stands; any other is quoted, so that a key holding ': ' or
+# spaces cannot blur where the key ends and the reason begins.
+PLAIN_KEY = re.compile(r"[\w.@/-]+(?::[\w.@/-]*)?")
+
+
+def printable(text: str) -> str:
+    """Text echoed from a file with what could forge or hide output lines escaped (control
+    characters, and the separators ``str.splitlines`` breaks on)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def key_text(key: str, limit: int = 80) -> str:
+    """A key from a file as an error shows it: as it stands when plain, else quoted (control
+    characters escaped); long keys shortened."""
+    key = shorten(key, limit)
+    return key if PLAIN_KEY.fullmatch(key) else repr(key)
+
+
+def child_key(path: str, key: str) -> str:
+    """``path.key`` for a plain key, ``path['odd key']`` for any other."""
+    if PLAIN_KEY.fullmatch(key) and ":" not in key and len(key) <= 80:
+        return f"{path}.{key}"
+    return f"{path}[{key_text(key)}]"
 
 
 @dataclass(frozen=True)
@@ -14,7 +45,9 @@ class Problem:
     reason: str
 
     def render(self, source: str) -> str:
-        return f"{source}: {self.key}: {self.reason}" if self.key else f"{source}: {self.reason}"
+        # Escaped again here, whoever built the problem: one problem is always one line.
+        source, key, reason = printable(source), printable(self.key), printable(self.reason)
+        return f"{source}: {key}: {reason}" if key else f"{source}: {reason}"
 
 
 class InputError(Exception):

@@ -224,6 +224,19 @@ def test_unknown_keys_and_bad_plan(tmp_path: Path) -> None:
     ]
 
 
+def test_odd_keys_are_quoted_and_escaped_one_problem_per_line(tmp_path: Path) -> None:
+    """A record separator is a line break to str.splitlines: echoed raw, it would split one
+    problem over two lines (found by the plan-file fuzzer)."""
+    path = tmp_path / "prices.json"
+    path.write_text('{"\\u001e": null, "regions": {"cn-shanghai": {"eip x": {}}}}')
+    with pytest.raises(InputError) as error:
+        load_prices(path)
+    assert messages(error) == [
+        f"{path}: '\\x1e': unknown key",
+        f"{path}: regions.cn-shanghai['eip x']: unknown key",
+    ]
+
+
 def test_merge_overrides_one_figure_and_keeps_the_rest(tmp_path: Path) -> None:
     override = {
         "version": "contract-2026",

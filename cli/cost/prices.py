@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from stacks.errors import InputError, Problem
+from stacks.errors import InputError, Problem, child_key, key_text
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "prices.yaml"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -212,7 +212,7 @@ def _check_document(document: Any, source: str, partial: bool) -> None:
         raise InputError.single(source, "", "a price file is a YAML mapping (version, regions)")
     for key in document:
         if key not in ("version", "regions"):
-            problems.append(Problem(str(key), "unknown key"))
+            problems.append(Problem(key_text(str(key)), "unknown key"))
     version = document.get("version")
     if version is None:
         if not partial:
@@ -227,7 +227,7 @@ def _check_document(document: Any, source: str, partial: bool) -> None:
         problems.append(Problem("regions", "must be a mapping of region ids to prices"))
     else:
         for name, raw in regions.items():
-            path = f"regions.{name}"
+            path = child_key("regions", str(name))
             if not isinstance(name, str) or not _REGION.match(name):
                 problems.append(Problem(path, "not a region id such as 'cn-shanghai'"))
                 continue
@@ -244,7 +244,7 @@ def _check_node(
         return
     for key in raw:
         if key not in schema:
-            problems.append(Problem(f"{path}.{key}", "unknown key"))
+            problems.append(Problem(child_key(path, str(key)), "unknown key"))
     for key, kind in schema.items():
         where = f"{path}.{key}"
         if key not in raw:
@@ -281,7 +281,7 @@ def _check_plans(value: Any, where: str, problems: list[Problem]) -> None:
             continue
         for key in item:
             if key not in ("sizeGb", "price"):
-                problems.append(Problem(f"{at}.{key}", "unknown key"))
+                problems.append(Problem(child_key(at, str(key)), "unknown key"))
         size = item.get("sizeGb")
         if "sizeGb" not in item:
             problems.append(Problem(f"{at}.sizeGb", "missing required entry"))
@@ -316,7 +316,7 @@ def _check_figure(raw: Any, key: str, problems: list[Problem]) -> None:
         problems.append(Problem(key, "must be a mapping with value, source and date"))
         return
     for extra in sorted(set(map(str, raw)) - _FIGURE_KEYS):
-        problems.append(Problem(f"{key}.{extra}", "unknown key"))
+        problems.append(Problem(child_key(key, extra), "unknown key"))
     if "value" not in raw:
         problems.append(Problem(f"{key}.value", "missing required entry"))
     elif not _is_number(raw["value"]):
