@@ -83,7 +83,8 @@ def cli(ctx: click.Context, project_dir: Path, no_color: bool, verbose: int) -> 
     """Plan, preview, deploy and audit the leasing landing zone on Alibaba Cloud.
 
     Every command that reports has --json. Exit codes: 0 ok, 1 error,
-    2 changes pending (preview), 3 mandatory audit findings (audit).
+    2 changes pending (preview, diff), 3 mandatory audit findings (audit),
+    130 interrupted.
     """
     project = project_dir.resolve()
     if not (project / "Pulumi.yaml").is_file():
@@ -109,13 +110,18 @@ def run(argv: list[str] | None = None, **extra: Any) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as error:
-        error.show()
+        click.echo(f"error: {_one_line(error)}", err=True)
         return exit_codes.ERROR
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as abort:
+        # Click turns Ctrl-C (and end of input at a prompt) into Abort; our own Abort (a "no"
+        # at a confirmation) has no cause and happens before anything changed.
+        if isinstance(abort.__cause__, KeyboardInterrupt):
+            click.echo(_interrupted_message(argv), err=True)
+            return exit_codes.INTERRUPTED
         click.echo("aborted: nothing was changed.", err=True)
         return exit_codes.ERROR
     except KeyboardInterrupt:
-        click.echo("interrupted.", err=True)
+        click.echo(_interrupted_message(argv), err=True)
         return exit_codes.INTERRUPTED
     except Exception as error:  # a bug: one line, the traceback only on request
         if verbose:
@@ -126,6 +132,36 @@ def run(argv: list[str] | None = None, **extra: Any) -> int:
         )
         return exit_codes.ERROR
     return result if isinstance(result, int) else exit_codes.OK
+
+
+GLOBAL_OPTIONS = ("--project-dir", "--no-color", "-v", "--verbose", "-vv", "--version")
+
+# Commands that change the deployed stack: interrupted, they may have changed part of it.
+CHANGING_COMMANDS = ("deploy", "destroy", "refresh")
+
+
+def _interrupted_message(argv: list[str] | None) -> str:
+    args = argv if argv is not None else sys.argv[1:]
+    at = next((i for i, a in enumerate(args) if a in COMMANDS), None)
+    if at is not None and args[at] in CHANGING_COMMANDS:
+        env = next((a for a in args[at + 1 :] if not a.startswith("-")), "ENV")
+        return (
+            f"interrupted: the Pulumi engine was stopped during '{args[at]}', so part of the "
+            f"change may have been made; run 'llz preview {env}' to see where the stack "
+            "stands (and 'pulumi cancel' if it reports a stack still locked by this update)."
+        )
+    return "interrupted: nothing was changed (files are written atomically)."
+
+
+def _one_line(error: click.ClickException) -> str:
+    """A Click error as one line: the command, the reason, and where the help is."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    if isinstance(error, click.NoSuchOption) and error.option_name in GLOBAL_OPTIONS:
+        message += f"; {error.option_name} is a global option: put it before the command"
+    if isinstance(error, click.UsageError) and error.ctx is not None:
+        path = error.ctx.command_path
+        return f"{path}: {message[:1].lower()}{message[1:]} (see '{path} --help')"
+    return message
 
 
 if __name__ == "__main__":

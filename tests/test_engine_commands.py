@@ -10,6 +10,7 @@ import pytest
 from pulumi.automation import Deployment, OutputValue
 from pulumi.automation.events import EngineEvent
 
+from cli import exit_codes
 from cli.engines.events import EventCollector
 from tests.conftest import PROJECT_DIR, invoke_llz, shipped_plan
 from tests.test_engine_fakes import (
@@ -537,3 +538,16 @@ def test_stacks_table_folds_a_long_backend_instead_of_cutting_the_status() -> No
     staging_at = next(i for i, line in enumerate(lines) if line.startswith("staging"))
     first_row = lines[:staging_at]
     assert "".join(line[start:end].strip() for line in first_row) == backend
+
+
+def test_deploy_interrupted_midway_says_part_may_have_changed(fake_engine: FakeFactory) -> None:
+    """Ctrl-C during `up`: exit 130, and no false "nothing was changed"."""
+    stack = _stack(fake_engine, "dev")
+    stack.fail["up"] = KeyboardInterrupt()
+    result = invoke_llz(["deploy", "dev", "--yes"])
+    assert result.exit_code == exit_codes.INTERRUPTED == 130
+    assert stack.names() == ["up"]
+    assert "nothing was changed" not in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("interrupted: the Pulumi engine was stopped during 'deploy'")
+    assert "run 'llz preview dev'" in last

@@ -183,7 +183,7 @@ class FakeStack:
     outputs_map: dict[str, OutputValue] = field(default_factory=dict)
     history_entries: list[UpdateSummary] = field(default_factory=list)
     export: Deployment = field(default_factory=lambda: Deployment(3, {"resources": []}))
-    fail: dict[str, Exception] = field(default_factory=dict)
+    fail: dict[str, BaseException] = field(default_factory=dict)
     progress: list[str] = field(default_factory=lambda: ["Previewing update (dev):"])
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
