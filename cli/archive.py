@@ -404,6 +404,7 @@ def verify_archive(
     visited: set[str] = set()
 
     head = store.get(store.key(HEAD_KEY))
+    broken = True  # the walk from HEAD did not reach the first set
     if head is None:
         result.problems.append(f"no {HEAD_KEY} at {location.url}: nothing is archived here")
     else:
@@ -412,14 +413,22 @@ def verify_archive(
             result.problems.append(parsed)
         else:
             result.head = parsed[0]
-            _walk(store, result, parsed[0], parsed[1], visited)
+            broken = not _walk(store, result, parsed[0], parsed[1], visited)
 
     for wanted in expect:
         if wanted not in visited:
             result.problems.append(f"manifest {wanted} (from a receipt) is not in the chain")
     for key in store.list_keys(store.key(MANIFESTS) + "/"):
         name = key.rsplit("/", 1)[-1]
-        if name not in visited:
+        if name in visited:
+            continue
+        if broken:
+            # Most likely a set below the break: it cannot be checked through the chain.
+            result.warnings.append(
+                f"manifest {name} cannot be reached from HEAD because the chain is broken "
+                "(see the problems above); its reports were not checked"
+            )
+        else:
             result.warnings.append(
                 f"manifest {name} is not in the chain (left by an interrupted or raced "
                 "upload, or HEAD was moved back)"
@@ -429,7 +438,8 @@ def verify_archive(
 
 def _walk(
     store: _Store, result: VerifyResult, start: str, sequence: int, visited: set[str]
-) -> None:
+) -> bool:
+    """Follow the chain from ``start``; True when it reached the first set (#1)."""
     checked: dict[str, str | None] = {}  # object hash -> problem (None = fine)
     current: str | None = start
     expected = sequence
@@ -437,12 +447,12 @@ def _walk(
         label = f"set #{expected} (manifest {current})"
         if current in visited:
             result.problems.append(f"{label}: the chain loops back on itself")
-            return
+            return False
         visited.add(current)
         found = store.get(store.key(MANIFESTS, current))
         if found is None:
             result.problems.append(f"{label}: the manifest is missing; the chain is broken here")
-            return
+            return False
         data = found[0]
         actual = sha256_hex(data)
         if actual != current:
@@ -451,11 +461,11 @@ def _walk(
             manifest = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             result.problems.append(f"{label}: the manifest is not JSON")
-            return
+            return False
         malformed = _manifest_problem(manifest)
         if malformed:
             result.problems.append(f"{label}: the manifest {malformed}")
-            return
+            return False
         if manifest["sequence"] != expected:
             result.problems.append(
                 f"{label}: the manifest says sequence {manifest['sequence']}; "
@@ -487,7 +497,9 @@ def _walk(
                 f"{set_name} claims to be the first set but sets 1 to "
                 f"{manifest['sequence'] - 1} are gone"
             )
+            return False
         expected = manifest["sequence"] - 1
+    return True
 
 
 def _check_object(store: _Store, digest: str, size: int) -> str | None:

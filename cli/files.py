@@ -41,6 +41,18 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+def make_directory(path: Path) -> None:
+    """Create an output directory (and its parents) if missing, like ``mkdir -p``; an OS
+    error, or a file in the way, becomes an InputError naming the path."""
+    if path.exists() and not path.is_dir():
+        raise InputError.single(str(path), "", "is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError.single(str(path), "", f"cannot be created ({reason})") from None
+
+
 def _mode_for(path: Path) -> int:
     """Keep an existing file's mode; a new file gets the usual 0666 minus the umask.
 

@@ -15,6 +15,7 @@ shared by tests/test_fuzz_config.py and benchmarks/bench_fuzz_configs.py.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import shutil
@@ -829,7 +830,8 @@ def check_argv(directory: Path, argv: list[str]) -> tuple[list[str], float]:
     if any(a in ("backend", "--archive", "--endpoint-url") for a in args):
         return [], 0.0
     start = time.perf_counter()
-    with CliRunner().isolation(input="", color=False) as streams:
+    # In the scratch directory: a relative --out or --out-dir must not write into the repo.
+    with contextlib.chdir(directory), CliRunner().isolation(input="", color=False) as streams:
         code = run(["--project-dir", str(PROJECT_DIR), *args])
     seconds = time.perf_counter() - start
     stderr = streams[1].getvalue().decode("utf-8", "replace")

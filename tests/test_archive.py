@@ -167,6 +167,19 @@ def test_verify_detects_tampering(client: Any, bucket: str, s3_endpoint: str, ca
     assert any(expected in p for p in result.problems), result.problems
 
 
+def test_sets_below_a_break_are_reported_as_unchecked_not_as_stray_uploads(
+    client: Any, bucket: str, s3_endpoint: str
+) -> None:
+    url = f"s3://{bucket}"
+    receipts = _chain(url, s3_endpoint, client, sets=3)
+    _delete_head_manifest(client, bucket, receipts)
+    result = verify_archive(url, endpoint_url=s3_endpoint, client=client)
+    assert len(result.warnings) == 2
+    for warning in result.warnings:
+        assert "cannot be reached from HEAD because the chain is broken" in warning
+        assert "interrupted" not in warning
+
+
 def test_every_problem_is_listed(client: Any, bucket: str, s3_endpoint: str) -> None:
     url = f"s3://{bucket}"
     receipts = _chain(url, s3_endpoint, client, sets=3)

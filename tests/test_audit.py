@@ -234,6 +234,28 @@ def test_out_dir_writes_every_report(tmp_path: Path) -> None:
     assert "LLZ-TLS-001" in (out / "report.md").read_text()
 
 
+def test_out_dir_is_created_when_missing_and_refused_when_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "2026-11"
+    result = invoke_llz(["audit", "dev", "--format", "json", "--out-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    refused = invoke_llz(["audit", "dev", "--out-dir", str(blocker)])
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: llz audit run: invalid value for '--out-dir': ")
+    assert "is a file" in refused.stderr
+    assert blocker.read_text() == "x"
+
+
+def test_a_failed_audit_creates_no_out_dir(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = invoke_llz(["audit", "dev", "--plan", str(tmp_path / "missing.json"),
+                         "--out-dir", str(out)])
+    assert result.exit_code == 1
+    assert not out.exists()
+
+
 def test_out_dir_with_chosen_formats_only(tmp_path: Path) -> None:
     plan = save(shipped_plan("prod"), tmp_path)
     args = ["audit", "prod", "--plan", str(plan), "--out-dir", str(tmp_path)]

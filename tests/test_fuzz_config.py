@@ -304,7 +304,7 @@ WRONG_FLAGS = [
     ["cost", "dev", "--prices", "{dir}"],
     ["audit", "dev", "--plan", "{dir}"],
     ["audit", "dev", "--plan", "{missing}"],
-    ["audit", "dev", "--out-dir", "{missing}/deeper"],
+    ["audit", "dev", "--out-dir", "{file}"],
     ["audit", "dev", "--format", "xml"],
     ["diff", "prod", "--from", "no-such-ref"],
     ["diff", "--from-state", "{file}"],

@@ -189,7 +189,7 @@ def _archive(
     "--out-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Write report.txt, report.md, report.json, report.sarif, report.junit.xml and "
-    "report.html here (atomically).",
+    "report.html here (atomically; the directory is created if missing).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report to stdout.")
 @click.option(
@@ -232,6 +232,7 @@ def run(
     """
     from cli.audit import audit_plan, unmatched_suppressions
     from cli.audit.summary import Extras
+    from cli.files import make_directory
     from cli.output import console, write_output
     from policies.config import settings_from_spec
     from stacks.config import load_spec
@@ -242,8 +243,6 @@ def run(
         raise click.UsageError("--json prints JSON; use --format with --out-dir for other files")
     if endpoint_url and not archive_url:
         raise click.UsageError("--endpoint-url only applies with --archive")
-    if out_dir is not None and not out_dir.is_dir():
-        raise click.BadParameter(f"{out_dir} is not an existing directory", param_hint="--out-dir")
     ctx = app_context()
     spec = load_spec(ctx.project_dir, env)
     plan = _plan_for(env, plan_file, engine)
@@ -258,6 +257,7 @@ def run(
             wanted = tuple(dict.fromkeys((*wanted, "json", "sarif", "markdown")))
         rendered = render_reports(wanted, result, plan, extras)
         if out_dir is not None:
+            make_directory(out_dir)  # only now: a failed audit leaves no empty directory
             for fmt in formats or wanted:
                 write_output(out_dir / FILE_NAMES[fmt], rendered[fmt])
         if archive_url:

@@ -380,7 +380,7 @@ def stack_rows(project_dir: Path, envs: list[str]) -> list[dict[str, Any]]:
         try:
             spec = load(project_dir, env)
         except InputError:
-            row.update(status="invalid", note=f"invalid config (run: llz validate {env})")
+            row.update(status="invalid", note=f"config has errors: run llz validate {env}")
             rows.append(_with_text(row))
             continue
         backend = backend_for(project_dir, env, spec)

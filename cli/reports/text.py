@@ -6,6 +6,7 @@ import io
 
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -51,7 +52,9 @@ def _suppressed_list(findings: tuple[Finding, ...]) -> RenderableType:
         line.append(f" {f.rule_id} {f.resource_name} ({short_type(f.resource_type)}): ")
         line.append(f.message)
         lines.append(line)
-        lines.append(Text(f"  suppressed: {f.justification or ''}", style="dim"))
+        # Indented as a block, so a long justification wraps under itself, not at column 0.
+        note = Text(f"suppressed: {f.justification or ''}", style="dim")
+        lines.append(Padding(note, (0, 0, 0, 2), expand=False))
     return Group(*lines)
 
 
