@@ -159,16 +159,22 @@ def test_a_plan_on_top_of_the_configured_charge_type_keeps_it_the_cheapest() -> 
 
 def test_why_compares_average_utilisation_with_the_configured_fixed_option() -> None:
     # prod-like: 2400 GB, 95th percentile of a 200 Mbps package billed at the 120 Mbps peak:
-    # 120 * 36.5 = 4380 a month, so traffic is cheaper up to 20 + 4380 / 0.8 = 5495 GB.
+    # 120 * 36.5 = 4380 a month, the cheapest fixed option (EIP 5 * 36.5 + 115 * 73 = 8577.5,
+    # package 120 * 73 = 8760), so traffic is cheaper up to 20 + 4380 / 0.8 = 5495 GB.
     # 2400 GB / 328.5 GB per Mbps-month = 7.31 Mbps = 6.1% of 120; 5495 -> 16.73 Mbps, 13.9%
     decision = decide(prices(), Usage(D(2400), D(120)), "sharedPackage:PayBy95", D(200))
     assert decision.why() == (
-        "2400 GB a month averages 7.31 Mbps, 6.1% of the 120 Mbps that sharedPackage:PayBy95"
-        " bills all month; eip:PayByTraffic is cheaper up to 5495.00 GB a month (16.73 Mbps,"
-        " 13.9%), sharedPackage:PayBy95 above. Alibaba Cloud's EIP pricing page:"
-        " pay-by-traffic suits an average utilisation below 20%, fixed bandwidth above 35%."
+        "2,400 GB a month averages 7.31 Mbps, 6.1% of the 120 Mbps that sharedPackage:PayBy95"
+        " bills all month for 4,380.00 CNY (the cheapest fixed option). Paying by traffic is"
+        " cheaper up to 5,495.00 GB a month (16.73 Mbps, 13.9%; eip:PayByTraffic just below"
+        " it), sharedPackage:PayBy95 above, as in the cheapest option by traffic. Alibaba"
+        " Cloud's EIP pricing page: pay-by-traffic suits an average utilisation below 20%,"
+        " fixed bandwidth above 35%."
     )
     assert decision.to_dict()["why"] == decision.why()
+    assert [(s.traffic_gb, s.cheaper_above) for s in decision.switches] == [
+        (D("5495.00"), "sharedPackage:PayBy95")
+    ]
 
 
 def test_why_uses_the_cheapest_fixed_option_when_pay_by_traffic_is_configured() -> None:
@@ -178,8 +184,39 @@ def test_why_uses_the_cheapest_fixed_option_when_pay_by_traffic_is_configured() 
     why = decision.why() or ""
     assert why.startswith(
         "60 GB a month averages 0.18 Mbps, 1.8% of the 10 Mbps that "
-        "sharedPackage:PayBy95 bills all month; eip:PayByTraffic is cheaper "
-        "up to 476.25 GB a month (1.45 Mbps, 14.5%)"
+        "sharedPackage:PayBy95 bills all month for 365.00 CNY (the cheapest fixed option). "
+        "Paying by traffic is cheaper up to 476.25 GB a month (1.45 Mbps, 14.5%;"
+    )
+
+
+def test_why_names_the_fixed_option_the_switch_list_names_and_the_configured_one() -> None:
+    # The configured fixed option is not the cheapest fixed option, and a data transfer plan
+    # moves the switch: 12 Mbps, package of 100 Mbps billed by 95th percentile at 40%:
+    # EIP 5 * 36.5 + 7 * 73 = 693.5; package 12 * 73 = 876; 95th max(12, 40) * 36.5 = 1460.
+    # Plan 500 GB for 300: 300 + 0.8 * (T - 520) = 693.5 -> T = 520 + 393.5 / 0.8 = 1011.875
+    # (1011.88 GB); without it 0.8 * (T - 20) = 693.5 -> T = 20 + 866.875 = 886.875 (886.88).
+    decision = decide(
+        prices(plans={500: "300"}), Usage(D(100), D(12)), "sharedPackage:PayBy95", D(100), D(40)
+    )
+    assert [(s.traffic_gb, s.cheaper_below, s.cheaper_above) for s in decision.switches][-1] == (
+        D("1011.88"), "eip:PayByTraffic+plan:500GB", "eip:PayByBandwidth"
+    )
+    why = decision.why() or ""
+    # 1011.875 GB / 328.5 = 3.08 Mbps, 25.7% of 12 Mbps
+    assert "cheaper up to 1,011.88 GB a month (3.08 Mbps, 25.7%; eip:PayByTraffic+plan:500GB" in why
+    assert "eip:PayByBandwidth above" in why
+    assert "eip:PayByTraffic without a data transfer plan breaks even with eip:PayByBandwidth" \
+        " at 886.88 GB." in why
+    assert "The configured sharedPackage:PayBy95 (1,460.00 CNY) costs more than" \
+        " eip:PayByBandwidth at any traffic: it is never the cheapest." in why
+
+
+def test_break_even_and_switch_figures_are_grouped_like_money() -> None:
+    # 0.8 * (T - 20) = 8577.5 (EIP 120 Mbps) -> T = 10741.875 -> "10,741.88 GB"
+    decision = decide(prices(), Usage(D(2400), D(120)), "eip:PayByTraffic")
+    found = {(b.left, b.right): b for b in decision.break_evens}
+    assert found[("eip:PayByTraffic", "eip:PayByBandwidth")].explanation == (
+        "T = 20 + (8577.5 - 0) / 0.8 = 10,741.88 GB"
     )
 
 

@@ -83,18 +83,65 @@ def test_llz_cost_prod_json_is_deterministic() -> None:
     assert Decimal(data["estimate"]["total"]) > 0
 
 
-def test_llz_cost_prod_explains_why_pay_by_traffic_is_cheaper() -> None:
-    # 2400 GB / 328.5 GB per Mbps-month = 7.31 Mbps on average, 6.1% of the 120 Mbps billed;
-    # 120 Mbps x 3.36 x 730 / 24 = 12264, so traffic is cheaper up to 20 + 12264 / 0.8 GB
+def test_llz_cost_prod_why_and_cheapest_by_traffic_by_hand() -> None:
+    # By hand from cli/data/prices.yaml (cn-shanghai) and stacks/Pulumi.prod.yaml
+    # (2400 GB a month, peak 120 Mbps, a 200 Mbps package billed PayBy95, 20% minimum).
+    # A month is 730 h = 730 / 24 days: 0.96 per Mbps-day -> 29.2, 3.36 -> 102.2 a month.
+    #   EIP pay-by-bandwidth 120 Mbps: 5 x 29.2 + 115 x 102.2 = 146 + 11753 = 11899.00
+    #   shared package pay-by-bandwidth: 120 x 102.2 = 12264.00
+    #   shared package PayBy95: max(120, 20% of 200 = 40) x 102.2 = 12264.00 (configured)
+    # so EIP pay-by-bandwidth is the cheapest fixed option, and PayBy95 is never the cheapest.
+    # Pay-by-traffic: 0.8 x max(T - 20, 0); against 11899: T = 20 + 11899 / 0.8 = 14893.75.
+    # With the 10240 GB plan (7540): 7540 + 0.8 x (T - 10260) = 11899
+    #   -> T = 10260 + 4359 / 0.8 = 10260 + 5448.75 = 15708.75, where the plan costs 11899 and
+    #   plain traffic 0.8 x 15688.75 = 12551, the 5120 GB plan 3727 + 0.8 x 10568.75 = 12182:
+    #   the cheapest option switches from the 10240 GB plan to EIP pay-by-bandwidth there.
+    # Averages: 2400 / 328.5 = 7.31 Mbps = 6.1% of 120; 15708.75 / 328.5 = 47.82 Mbps = 39.8%.
     result = invoke_llz(["--no-color", "cost", "prod"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
     assert (
-        "Why: 2400 GB a month averages 7.31 Mbps, 6.1% of the 120 Mbps that"
-        " sharedPackage:PayBy95 bills all month; eip:PayByTraffic is cheaper up to"
-        " 15350.00 GB a month (46.73 Mbps, 38.9%), sharedPackage:PayBy95 above."
+        "Why: 2,400 GB a month averages 7.31 Mbps, 6.1% of the 120 Mbps that"
+        " eip:PayByBandwidth bills all month for 11,899.00 CNY (the cheapest fixed option)."
+        " Paying by traffic is cheaper up to 15,708.75 GB a month (47.82 Mbps, 39.8%;"
+        " eip:PayByTraffic+plan:10240GB just below it), eip:PayByBandwidth above, as in the"
+        " cheapest option by traffic. eip:PayByTraffic without a data transfer plan breaks"
+        " even with eip:PayByBandwidth at 14,893.75 GB. The configured sharedPackage:PayBy95"
+        " (12,264.00 CNY) costs more than eip:PayByBandwidth at any traffic: it is never the"
+        " cheapest."
     ) in text
+    assert (
+        "at 15,708.75 GB: eip:PayByTraffic+plan:10240GB -> eip:PayByBandwidth"
+        " Break-even traffic:"
+    ) in text
+    assert "eip:PayByTraffic vs eip:PayByBandwidth: T = 20 + (11899 - 0) / 0.8 = 14,893.75 GB" in (
+        text
+    )
+    assert "EIP pay-by-bandwidth 120 Mbps │ 11,899.00 CNY" in text
     assert "saves 10,425.20 CNY a month" in text
+    data = json.loads(invoke_llz(["cost", "prod", "--json"]).stdout)["bandwidth"]
+    assert data["switches"][-1] == {
+        "trafficGb": "15708.75",
+        "cheaperBelow": "eip:PayByTraffic+plan:10240GB",
+        "cheaperAbove": "eip:PayByBandwidth",
+    }
+    monthly = {o["key"]: o["monthly"] for o in data["options"]}
+    assert monthly["eip:PayByBandwidth"] == "11899.00"
+    assert monthly["sharedPackage:PayBy95"] == monthly["sharedPackage:PayByBandwidth"] == (
+        "12264.00"
+    )
+
+
+def test_why_and_the_switch_list_never_disagree() -> None:
+    # For any traffic, the fixed option the Why line names above the break-even is the one
+    # the cheapest-by-traffic list switches to, at the same traffic.
+    for traffic in ("0", "500", "2400", "20000"):
+        result = invoke_llz(["cost", "prod", "--json", "--traffic-gb", traffic])
+        band = json.loads(result.stdout)["bandwidth"]
+        last = band["switches"][-1]
+        shown = f"{Decimal(last['trafficGb']):,.2f} GB a month"
+        assert f"cheaper up to {shown}" in band["why"]
+        assert f"{last['cheaperAbove']} above" in band["why"]
 
 
 def test_infeasible_configured_choice_is_never_called_the_cheapest() -> None:
@@ -115,7 +162,8 @@ def test_llz_cost_overrides_and_markdown() -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("### Monthly cost of `prod`")
-    assert "50000 GB a month, peak 150 Mbps" in result.stdout
+    assert "50,000 GB a month, peak 150 Mbps" in result.stdout
+    assert "Cheapest option by traffic:" in result.stdout
     assert "| Option | Monthly |" in result.stdout
 
 
@@ -217,17 +265,35 @@ def test_out_writes_the_markdown_report(tmp_path: Path) -> None:
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_docs_example_is_real_output(env: str) -> None:
     # docs/sections/cost.md shows excerpts of `llz --no-color cost ENV`: every line shown
-    # (all but the "[...]" markers) must be a line of the real output, in the same order.
+    # must be the next line of the real output, unless a "[...]" line says some are left out.
     doc = (Path(__file__).parent.parent / "docs" / "sections" / "cost.md").read_text()
     block = doc.split(f"$ llz --no-color cost {env}\n", 1)[1].split("```", 1)[0]
-    shown = [line for line in block.splitlines() if not line.startswith("[...")]
     result = invoke_llz(["--no-color", "cost", env])
     assert result.exit_code == 0, result.output
-    real = [line.rstrip() for line in result.stdout.splitlines()]
-    position = 0
-    for line in shown:
-        assert line in real[position:], line
-        position = real.index(line, position) + 1
+    assert_excerpt(block, result.stdout)
+
+
+def assert_excerpt(block: str, output: str) -> None:
+    """Every line of ``block`` follows the previous one in ``output`` (from its first
+    line), except across a line starting "[..." that marks lines left out."""
+    real = [line.rstrip() for line in output.splitlines()]
+    position, skipping = 0, False
+    for line in block.splitlines():
+        if line.startswith("[..."):
+            skipping = True
+            continue
+        if skipping:
+            assert line in real[position:], line
+            position = real.index(line, position)
+        else:
+            assert position < len(real) and real[position] == line, (
+                f"{line!r} is not the next line ({real[position:position + 1]!r});"
+                " mark left-out lines with [...]"
+            )
+        position += 1
+        skipping = False
+    if not skipping:
+        assert position == len(real), f"{len(real) - position} lines at the end not marked"
 
 
 def test_tiny_and_float_noisy_inputs_are_shown_plainly() -> None:
@@ -236,3 +302,11 @@ def test_tiny_and_float_noisy_inputs_are_shown_plainly() -> None:
     assert result.exit_code == 0, result.output
     assert "E-" not in result.stdout
     assert "Bandwidth: 0 GB a month outbound, peak 0.3 Mbps" in result.stdout
+
+
+def test_traffic_figures_use_thousands_separators() -> None:
+    result = invoke_llz(["--no-color", "cost", "dev", "--traffic-gb", "12345.5"])
+    assert result.exit_code == 0, result.output
+    assert "Bandwidth: 12,345.5 GB a month outbound, peak 10 Mbps" in result.stdout
+    # (12345.5 - 20) GB billed on the EIP
+    assert "outbound traffic: 12,325.5 GB x 0.8" in " ".join(result.stdout.split())

@@ -28,6 +28,8 @@ from cli.cost.estimate import (
     FIVE,
     Usage,
     eip_bandwidth_figures,
+    gb,
+    grouped,
     money,
     per_day_to_month,
     plain,
@@ -183,40 +185,87 @@ class Decision:
             "why": self.why(),
         }
 
+    def option(self, key: str) -> Option:
+        return next(o for o in self.options if o.key == key)
+
+    def metered_to_fixed(self) -> Switch | None:
+        """The switch in ``switches`` where paying by traffic stops being the cheapest.
+
+        Every metered option (pay-by-traffic, with or without a data transfer plan) grows
+        with the traffic and every fixed one does not, so once a fixed option is the
+        cheapest it stays so: there is at most one such switch.
+        """
+        return next(
+            (
+                s
+                for s in self.switches
+                if self.option(s.cheaper_below).rate > 0 and self.option(s.cheaper_above).rate == 0
+            ),
+            None,
+        )
+
     def why(self) -> str | None:
-        """Why pay-by-traffic is (or is not) cheaper than fixed bandwidth at this traffic.
+        """Why paying by traffic is (or is not) cheaper than fixed bandwidth at this traffic.
 
         Fixed bandwidth bills its Mbps all month whatever flows; pay-by-traffic bills the
         GB. So the decision rests on the average utilisation: the expected traffic as an
-        average rate, against the Mbps the fixed option bills. The fixed option compared is
-        the configured one, or else the cheapest fixed option.
+        average rate, against the Mbps the fixed option bills. The figures come from
+        ``switches`` (the "cheapest option by traffic" list): the traffic where the cheapest
+        option changes from a metered one to a fixed one, and that fixed option, which is
+        the cheapest at any traffic above it. The configured option is named when it is a
+        different fixed option, with what that costs.
         """
         metered = next((o for o in self.options if o.key == "eip:PayByTraffic"), None)
-        if metered is None or not metered.feasible:
+        switch = self.metered_to_fixed()
+        if metered is None or not metered.feasible or switch is None:
             return None
-        configured = self.configured_option
-        fixed_options = [o for o in self.options if o.billed_mbps and o.feasible]
-        if configured is not None and configured.billed_mbps:
-            fixed = configured
-        elif fixed_options:
-            fixed = min(fixed_options, key=lambda o: self.monthly(o))
-        else:
+        below, above = self.option(switch.cheaper_below), self.option(switch.cheaper_above)
+        billed = above.billed_mbps or ZERO
+        if billed <= 0:
             return None
-        billed = fixed.billed_mbps or ZERO
-        points = crossings(metered, fixed)
-        if not points or billed <= 0:
-            return None
-        traffic, even = self.usage.traffic_gb, points[0]
+        traffic, even = self.usage.traffic_gb, switch.traffic_gb
 
-        def average(gb: Decimal) -> str:
-            mbps = gb / GB_PER_MBPS_MONTH
+        def average(value: Decimal) -> str:
+            mbps = value / GB_PER_MBPS_MONTH
             return f"{mbps.quantize(GB)} Mbps, {(mbps / billed * 100).quantize(PERCENT)}%"
 
-        return (
-            f"{traffic} GB a month averages {average(traffic)} of the {billed} Mbps that "
-            f"{fixed.key} bills all month; {metered.key} is cheaper up to {even} GB a month "
-            f"({average(even)}), {fixed.key} above. Alibaba Cloud's EIP pricing page: "
-            "pay-by-traffic suits an average utilisation below 20%, fixed bandwidth above 35%."
+        def amount(option: Option) -> str:
+            return f"{self.monthly(option):,.2f} {self.currency}"
+
+        text = (
+            f"{grouped(traffic)} GB a month averages {average(traffic)} of the {billed} Mbps "
+            f"that {above.key} bills all month for {amount(above)} (the cheapest fixed "
+            f"option). Paying by traffic is cheaper up to {gb(even)} a month "
+            f"({average(even)}; {below.key} just below it), {above.key} above, as in the "
+            "cheapest option by traffic."
+        )
+        if below.key != metered.key:
+            plain_even = crossings(metered, above)
+            if plain_even:
+                text += (
+                    f" {metered.key} without a data transfer plan breaks even with "
+                    f"{above.key} at {gb(plain_even[0])}."
+                )
+        configured = self.configured_option
+        if (
+            configured is not None
+            and configured.feasible
+            and configured.rate == 0
+            and configured.key != above.key
+        ):
+            if self.monthly(configured) > self.monthly(above):
+                text += (
+                    f" The configured {configured.key} ({amount(configured)}) costs more than "
+                    f"{above.key} at any traffic: it is never the cheapest."
+                )
+            else:
+                text += (
+                    f" The configured {configured.key} costs the same "
+                    f"({amount(configured)}) as {above.key}."
+                )
+        return text + (
+            " Alibaba Cloud's EIP pricing page: pay-by-traffic suits an average utilisation "
+            "below 20%, fixed bandwidth above 35%."
         )
 
     def figures(self) -> tuple[Figure, ...]:
@@ -318,8 +367,9 @@ def decide(
     capacity = usage.peak_mbps * GB_PER_MBPS_MONTH
     if usage.traffic_gb > capacity:
         warnings.append(
-            f"{usage.traffic_gb} GB a month needs more than {usage.peak_mbps} Mbps on average "
-            f"({capacity} GB at most); the fixed-bandwidth options could not carry it"
+            f"{grouped(usage.traffic_gb)} GB a month needs more than {grouped(usage.peak_mbps)}"
+            f" Mbps on average ({gb(capacity)} at most); the fixed-bandwidth options could not"
+            " carry it"
         )
     main = [o for o in options if "+plan:" not in o.key]
     pairs = [(a, b) for i, a in enumerate(main) for b in main[i + 1 :]]
@@ -373,10 +423,10 @@ def _break_even(a: Option, b: Option) -> BreakEven:
     if fixed.rate == 0 and metered.rate > 0:
         explanation = (
             f"T = {plain(metered.allowance)} + ({plain(fixed.fixed)} - {plain(metered.fixed)})"
-            f" / {plain(metered.rate)} = {t} GB"
+            f" / {plain(metered.rate)} = {gb(t)}"
         )
     else:
-        explanation = f"{a.formula()} = {b.formula()} at T = {t} GB"
+        explanation = f"{a.formula()} = {b.formula()} at T = {gb(t)}"
     return BreakEven(a.key, b.key, t, explanation)
 
 

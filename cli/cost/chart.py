@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cli.cost.bandwidth import Decision, Option
+from cli.cost.estimate import gb, grouped
 from cli.files import write_atomic
 from stacks.errors import InputError
 
@@ -73,7 +74,7 @@ def render_chart(
             y = next(o for o in decision.options if o.key == switch.cheaper_above).cost(x)
             axes.plot([float(x)], [float(y)], "o", color="black", markersize=6)
             axes.annotate(
-                f"{x} GB",
+                gb(x),
                 (float(x), float(y)),
                 textcoords="offset points",
                 xytext=(6, -12),
@@ -87,7 +88,7 @@ def render_chart(
         traffic = float(decision.usage.traffic_gb)
         axes.axvline(traffic, color="gray", linewidth=1, linestyle="-.")
         axes.annotate(
-            f"expected {decision.usage.traffic_gb} GB",
+            f"expected {grouped(decision.usage.traffic_gb)} GB",
             (traffic, 0),
             textcoords="offset points",
             xytext=(4, 4),

@@ -89,7 +89,8 @@ class CostItem:
 
     def describe(self, mark: str = "") -> str:
         flag = mark if self.figure.assumption else ""
-        text = f"{self.label}: {plain(self.quantity)} {self.unit} x {plain(self.unit_price)}{flag}"
+        quantity, price = grouped(self.quantity), grouped(self.unit_price)
+        text = f"{self.label}: {quantity} {self.unit} x {price}{flag}"
         if self.converted_from:
             text += f" ({plain(self.figure.value)} {self.converted_from})"
         return text
@@ -162,9 +163,24 @@ def money(value: Decimal) -> Decimal:
 
 
 def plain(value: Decimal) -> str:
-    """A Decimal as plain text without exponent or trailing zeros: 29.20 -> 29.2, 1E+2 -> 100."""
+    """A Decimal as plain text without exponent or trailing zeros: 29.20 -> 29.2, 1E+2 -> 100.
+
+    For terms of a formula (``0.8 * max(T - 10260, 0)``), where a thousands separator would
+    read as an argument separator; figures shown on their own use ``grouped`` or ``gb``.
+    """
     text = format(value.normalize(), "f")
     return text
+
+
+def grouped(value: Decimal) -> str:
+    """A quantity as given, with thousands separators as the money amounts have:
+    2400 -> 2,400, 12.5 -> 12.5, 1E+2 -> 100."""
+    return format(value.normalize(), ",f")
+
+
+def gb(value: Decimal) -> str:
+    """A computed traffic figure, to the hundredth as money is: 15350 -> 15,350.00 GB."""
+    return f"{value:,.2f} GB"
 
 
 def per_day_to_month(value: Decimal) -> Decimal:
@@ -419,7 +435,7 @@ def _eip(
             return
         free = p.required("eip", "payByTraffic", "freeGbPerMonth").value
         billable = max(u.traffic_gb - free, Decimal(0))
-        notes.append(f"{u.traffic_gb} GB expected, first {free} GB free (CDT)")
+        notes.append(f"{grouped(u.traffic_gb)} GB expected, first {grouped(free)} GB free (CDT)")
         yield _item(
             "outbound traffic",
             billable,

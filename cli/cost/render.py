@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from cli.cost.estimate import ResourceCost
+from cli.cost.estimate import ResourceCost, gb, grouped
 from cli.cost.report import CostReport
 from cli.output import short_type
 
@@ -90,7 +90,8 @@ def render_table(report: CostReport, console: Console) -> None:
 
     options = Table(
         title=(
-            f"Bandwidth: {d.usage.traffic_gb} GB a month outbound, peak {d.usage.peak_mbps} Mbps"
+            f"Bandwidth: {grouped(d.usage.traffic_gb)} GB a month outbound, "
+            f"peak {grouped(d.usage.peak_mbps)} Mbps"
         ),
         title_justify="left",
     )
@@ -117,7 +118,7 @@ def render_table(report: CostReport, console: Console) -> None:
         console.print("Cheapest option by traffic:")
         for switch in d.switches:
             console.print(
-                f"  at {switch.traffic_gb} GB: {switch.cheaper_below} -> {switch.cheaper_above}"
+                f"  at {gb(switch.traffic_gb)}: {switch.cheaper_below} -> {switch.cheaper_above}"
             )
     console.print("Break-even traffic:")
     for be in d.break_evens:
@@ -158,7 +159,8 @@ def render_markdown(report: CostReport) -> str:
         lines += ["", "**Not priced:** " + ", ".join(f"`{c.name}`" for c in e.not_priced)]
     lines += [
         "",
-        f"#### Bandwidth: {d.usage.traffic_gb} GB a month, peak {d.usage.peak_mbps} Mbps",
+        f"#### Bandwidth: {grouped(d.usage.traffic_gb)} GB a month, "
+        f"peak {grouped(d.usage.peak_mbps)} Mbps",
         "",
         f"**{verdict(report)[0].upper() + verdict(report)[1:]}.**",
         "",
@@ -177,6 +179,12 @@ def render_markdown(report: CostReport) -> str:
         if not option.feasible:
             label += f" (not possible: {option.note})"
         lines.append(f"| {label} | {amount(d.monthly(option), cur)} | `{option.formula()}` |")
+    if d.switches:
+        lines += ["", "Cheapest option by traffic:", ""]
+        lines += [
+            f"- at {gb(s.traffic_gb)}: {s.cheaper_below} -> {s.cheaper_above}"
+            for s in d.switches
+        ]
     lines += ["", "Break-even traffic:", ""]
     lines += [f"- {be.left} vs {be.right}: {be.explanation}" for be in d.break_evens]
     lines += [f"- warning: {w}" for w in d.warnings]
