@@ -83,6 +83,9 @@ def cost_line(cost: CostDeltaLike) -> str:
         names = ", ".join(_urn_name(u) for u in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         line += f"; not priced, left out of the totals: {names}{more}"
+    usage = getattr(cost, "usage_note", None)
+    if usage:
+        line += f"; {usage}"
     return line
 
 
@@ -149,6 +152,7 @@ def diff_to_dict(
                 for u, o, n in sorted(cost.per_resource, key=lambda r: r[0])
             ],
             "not_priced": not_priced(cost),
+            "usage": [u.to_dict() for u in getattr(cost, "usage", ()) or ()],
         }
     if cost_note:
         data["cost_note"] = cost_note

@@ -235,6 +235,32 @@ def test_monthly_cost_delta_dev_to_prod() -> None:
     assert json.loads(json.dumps(delta.to_dict()))["currency"] == "CNY"
 
 
+def test_monthly_cost_delta_with_each_sides_usage_matches_llz_cost() -> None:
+    from cli.cost.report import build_report
+    from cli.cost.usage import UsageSource, working_tree_usage
+    from tests.conftest import PROJECT_DIR
+
+    staging = working_tree_usage(PROJECT_DIR, "staging", "staging")
+    prod = working_tree_usage(PROJECT_DIR, "prod", "prod")
+    assert staging.usage == Usage(Decimal(250), Decimal(30))
+    assert prod.usage == Usage(Decimal(2400), Decimal(120))
+    delta = monthly_cost_delta(shipped_plan("staging"), shipped_plan("prod"), sides=(staging, prod))
+    table = load_prices()
+    for total, env, side in ((delta.left_total, "staging", staging),
+                             (delta.right_total, "prod", prod)):
+        assert side.usage is not None
+        report = build_report(shipped_plan(env), env, table, side.usage, "eip:PayByTraffic")
+        assert total == report.estimate.total
+    # by hand: 5,861.56 and 30,173.02 CNY, as `llz cost staging` / `llz cost prod` print
+    assert (delta.left_total, delta.right_total) == (Decimal("5861.56"), Decimal("30173.02"))
+    assert delta.to_dict()["usage"][1]["traffic_gb"] == "2400"
+    none = UsageSource("x", None, None, "no config")
+    blind = monthly_cost_delta(shipped_plan("prod"), shipped_plan("prod"), sides=(none, none))
+    assert blind.usage_note == "traffic not included (x: no config; x: no config)"
+    # without usage: no traffic, PayBy95 at its 40 Mbps minimum: 30,173.02 - 80 x 102.2
+    assert blind.right_total == Decimal("21997.02")
+
+
 def test_monthly_cost_delta_same_plan_is_zero() -> None:
     plan = shipped_plan("dev")
     delta = monthly_cost_delta(plan, plan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +12,12 @@ from cli.context import app_context
 from cli.environments import ENV
 
 if TYPE_CHECKING:
+    from cli.cost.usage import UsageSource
     from cli.diffs import PlanDiff
     from cli.plan import Plan
     from cli.render_diff import CostDeltaLike
+
+    Sides = tuple[UsageSource, UsageSource]
 
 MODES_HELP = "--from/--to, --from-state/--to-state or --from-version/--to-version"
 
@@ -99,12 +103,16 @@ def diff(
     warnings: list[str] = []
     config_changed = False  # a secret config value set, rotated or removed (git mode)
     if state:
+        mode = "state"
         left, right, labels, secrets = _states(envs, from_state, to_state)
     elif version:
+        mode = "version"
         left, right, labels, secrets = _versions(ctx.project_dir, envs, from_version, to_version)
     elif len(envs) == 2 and not git:
+        mode = "environments"
         left, right, labels = _environments(ctx.project_dir, envs)
     else:
+        mode = "git"
         left, right, labels = _revisions(ctx.project_dir, envs, from_ref, to_ref)
         from cli.git_plans import secret_config_warnings, secure_config
 
@@ -119,10 +127,20 @@ def diff(
 
     if labels[0] is None:  # environment vs environment: no deployment between them
         result = diff_environments(left, right)
+    elif state and left.stack != right.stack:  # files of two stacks: as two environments
+        from dataclasses import replace
+
+        result = replace(diff_environments(left, right), left_label=labels[0],
+                         right_label=str(labels[1]))
+        warnings.append(_two_stacks_note(left, right))
     else:
         result = diff_plans(left, right, labels[0], str(labels[1]), changed_secrets=secrets)
         warnings[:0] = protected_warnings(result, left)
-    cost, note = (None, None) if no_cost else monthly_cost(left, right, prices)
+
+    def sides() -> Sides:
+        return usage_sides(ctx.project_dir, mode, envs, (left, right), labels, from_ref, to_ref)
+
+    cost, note = (None, None) if no_cost else monthly_cost(left, right, prices, sides)
     text = render(result, "json" if as_json else fmt, ctx.verbose, ctx.color and out is None,
                   cost, note, warnings, config_changed)
     if out is not None:
@@ -194,10 +212,70 @@ def _versions(
     return left, right, labels, changed_secrets(left_data, right_data)
 
 
+def _two_stacks_note(left: Plan, right: Plan) -> str:
+    return (
+        f"the two files are of different stacks ({left.stack}, {right.stack}): resources "
+        f"are matched with the stack name replaced by <env>, as `llz diff {left.stack} "
+        f"{right.stack}` does; no deployment turns one into the other, so secrets and "
+        "protection are not compared"
+    )
+
+
+def usage_sides(
+    project_dir: Path,
+    mode: str,
+    envs: tuple[str, ...],
+    plans: tuple[Plan, Plan],
+    labels: tuple[Any, Any],
+    from_ref: str | None,
+    to_ref: str | None,
+) -> Sides:
+    """Each side's expected traffic and peak, as `llz cost` would take them for it.
+
+    Two environments: each one's config; two git revisions: the config at each revision
+    (the working tree's when it cannot be read there); two deployments: the working tree's
+    config (a state does not record it); two files: the config of the stack each names, when
+    it is one of this project's environments (otherwise traffic is not included).
+    """
+    from cli.cost.usage import file_usage, revision_usage, working_tree_usage
+
+    if mode == "environments":
+        return (
+            working_tree_usage(project_dir, envs[0], envs[0]),
+            working_tree_usage(project_dir, envs[1], envs[1]),
+        )
+    if mode == "git":
+        env = envs[0]
+        right_side = (
+            working_tree_usage(project_dir, env, str(labels[1]))
+            if to_ref is None
+            else revision_usage(project_dir, env, to_ref, str(labels[1]))
+        )
+        return revision_usage(project_dir, env, from_ref or "HEAD", str(labels[0])), right_side
+    if mode == "version":
+        note = "a deployment's state does not record usage"
+        return (
+            working_tree_usage(project_dir, envs[0], str(labels[0]), note),
+            working_tree_usage(project_dir, envs[0], str(labels[1]), note),
+        )
+    left, right = plans
+    return (
+        file_usage(project_dir, left.project, left.stack, str(labels[0])),
+        file_usage(project_dir, right.project, right.stack, str(labels[1])),
+    )
+
+
 def monthly_cost(
-    left: Plan, right: Plan, prices: Path | None
+    left: Plan,
+    right: Plan,
+    prices: Path | None,
+    sides: Callable[[], Sides] | None = None,
 ) -> tuple[CostDeltaLike | None, str | None]:
-    """The monthly cost change from the cost module, or a note saying why there is none."""
+    """The monthly cost change from the cost module, or a note saying why there is none.
+
+    ``sides`` gives each plan the expected usage `llz cost` would price it with (asked only
+    when the cost module is there).
+    """
     try:
         from cli.cost.api import monthly_cost_delta
     except ModuleNotFoundError as error:
@@ -211,7 +289,10 @@ def monthly_cost(
     from stacks.errors import InputError
 
     try:
-        cost: CostDeltaLike = monthly_cost_delta(left, right, price_file=prices)
+        if sides is None:
+            cost: CostDeltaLike = monthly_cost_delta(left, right, price_file=prices)
+        else:
+            cost = monthly_cost_delta(left, right, price_file=prices, sides=sides())
     except InputError as error:
         if prices is not None:
             raise

@@ -11,6 +11,7 @@ from typing import Any
 
 from cli.cost.estimate import Estimate, Usage, estimate, region_of
 from cli.cost.prices import load_prices
+from cli.cost.usage import UsageSource
 from cli.plan import Plan
 from stacks.errors import InputError
 
@@ -22,7 +23,9 @@ class CostDelta:
     ``per_resource`` lists every priced resource whose monthly cost differs (a resource
     only on one side counts 0 on the other); ``not_priced`` lists URNs without a price line
     on either side, which the totals leave out. When the plans are two environments, URNs
-    are compared with the environment name normalised (as `llz diff` does).
+    are compared with the environment name normalised (as `llz diff` does). ``usage`` says,
+    per side, which expected traffic and peak it was priced with and where they were read
+    (empty when the caller gave none).
     """
 
     currency: str
@@ -31,6 +34,19 @@ class CostDelta:
     delta: Decimal
     per_resource: tuple[tuple[str, Decimal, Decimal], ...]
     not_priced: tuple[str, ...] = ()
+    usage: tuple[UsageSource, ...] = ()
+
+    @property
+    def usage_note(self) -> str | None:
+        """One clause for the cost line: the usage of each side, and where it is from."""
+        if not self.usage:
+            return None
+        if all(u.usage is None for u in self.usage):
+            reasons = "; ".join(f"{u.side}: {u.note}" for u in self.usage)
+            return f"traffic not included ({reasons})"
+        return "traffic and peak as `llz cost` takes them: " + "; ".join(
+            u.describe() for u in self.usage
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +59,7 @@ class CostDelta:
                 for urn, old, new in self.per_resource
             ],
             "notPriced": list(self.not_priced),
+            "usage": [u.to_dict() for u in self.usage],
         }
 
 
@@ -76,8 +93,16 @@ def monthly_cost_delta(
     right: Plan,
     price_file: Path | None = None,
     usage: Usage | None = None,
+    sides: tuple[UsageSource, UsageSource] | None = None,
 ) -> CostDelta:
-    """Price both plans with the same table; ``usage`` adds traffic-metered charges."""
+    """Price both plans with the same table.
+
+    ``usage`` prices traffic-metered charges of both plans with one expected traffic and
+    peak; ``sides`` gives each plan its own (as `llz cost` would price that environment) and
+    overrides ``usage``. Without either, traffic is left out and a 95th-percentile package
+    counts only its minimum commitment.
+    """
+    left_usage, right_usage = (usage, usage) if sides is None else (s.usage for s in sides)
     table = load_prices(price_file)
     left_prices = table.region(region_of(left, f"plan {left.stack}"))
     right_prices = table.region(region_of(right, f"plan {right.stack}"))
@@ -89,8 +114,8 @@ def monthly_cost_delta(
             f"{right_prices.region} in {right_prices.currency}; cannot subtract",
         )
     rename_left, rename_right = _renamers(left, right)
-    old, old_missing = _monthly(estimate(left, left_prices, usage), rename_left)
-    new, new_missing = _monthly(estimate(right, right_prices, usage), rename_right)
+    old, old_missing = _monthly(estimate(left, left_prices, left_usage), rename_left)
+    new, new_missing = _monthly(estimate(right, right_prices, right_usage), rename_right)
     zero = Decimal(0)
     rows = tuple(
         (urn, old.get(urn, zero), new.get(urn, zero))
@@ -106,4 +131,5 @@ def monthly_cost_delta(
         right_total - left_total,
         rows,
         tuple(sorted(old_missing | new_missing)),
+        () if sides is None else sides,
     )
