@@ -60,6 +60,14 @@ def resolve_revision(repo: Path, ref: str) -> str:
     return _text(result.stdout)
 
 
+def file_at_revision(project_dir: Path, relative: Path | str, ref: str) -> bytes | None:
+    """The bytes of ``project_dir/relative`` as committed at ``ref`` (None if not there)."""
+    repo = repository_root(project_dir)
+    inside = (project_dir.resolve().relative_to(repo) / relative).as_posix()
+    result = _git(repo, "show", f"{resolve_revision(repo, ref)}:{inside}")
+    return result.stdout if result.returncode == 0 else None
+
+
 def export_revision(repo: Path, commit: str, destination: Path) -> None:
     """Write the files of ``commit`` under ``destination`` (``git archive`` + safe extract)."""
     result = _git(repo, "archive", "--format=tar", commit)
@@ -127,10 +135,8 @@ def secure_config(project_dir: Path, stack: str, ref: str | None) -> dict[str, s
         path = project_dir / relative
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
     else:
-        repo = repository_root(project_dir)
-        inside = (project_dir.resolve().relative_to(repo) / relative).as_posix()
-        result = _git(repo, "show", f"{resolve_revision(repo, ref)}:{inside}")
-        text = result.stdout.decode("utf-8", errors="replace") if result.returncode == 0 else ""
+        data = file_at_revision(project_dir, relative, ref)
+        text = data.decode("utf-8", errors="replace") if data is not None else ""
     try:
         document = yaml.safe_load(text) or {}
     except yaml.YAMLError:

@@ -108,14 +108,12 @@ def revision_usage(project_dir: Path, stack: str, ref: str, side: str) -> UsageS
 
 
 def _show(project_dir: Path, relative: str, ref: str) -> bytes:
-    from cli.git_plans import _git, repository_root, resolve_revision
+    from cli.git_plans import file_at_revision
 
-    repo = repository_root(project_dir)
-    inside = (project_dir.resolve().relative_to(repo) / relative).as_posix()
-    result = _git(repo, "show", f"{resolve_revision(repo, ref)}:{inside}")
-    if result.returncode != 0:
+    data = file_at_revision(project_dir, relative, ref)
+    if data is None:
         raise InputError.single(relative, "", f"not in revision {ref}")
-    return result.stdout
+    return data
 
 
 def file_usage(project_dir: Path, project: str, stack: str, side: str) -> UsageSource:
