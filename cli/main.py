@@ -134,8 +134,6 @@ def run(argv: list[str] | None = None, **extra: Any) -> int:
     return result if isinstance(result, int) else exit_codes.OK
 
 
-GLOBAL_OPTIONS = ("--project-dir", "--no-color", "-v", "--verbose", "-vv", "--version")
-
 # Commands that change the deployed stack: interrupted, they may have changed part of it.
 CHANGING_COMMANDS = ("deploy", "destroy", "refresh")
 
@@ -153,10 +151,16 @@ def _interrupted_message(argv: list[str] | None) -> str:
     return "interrupted: nothing was changed (files are written atomically)."
 
 
+def _global_options() -> set[str]:
+    """The options of `llz` itself (they go before the command), as declared above."""
+    names = {name for param in cli.params for name in (*param.opts, *param.secondary_opts)}
+    return names | {"-vv", "-vvv"}
+
+
 def _one_line(error: click.ClickException) -> str:
     """A Click error as one line: the command, the reason, and where the help is."""
     message = " ".join(error.format_message().split()).rstrip(".")
-    if isinstance(error, click.NoSuchOption) and error.option_name in GLOBAL_OPTIONS:
+    if isinstance(error, click.NoSuchOption) and error.option_name in _global_options():
         message += f"; {error.option_name} is a global option: put it before the command"
     if isinstance(error, click.UsageError) and error.ctx is not None:
         path = error.ctx.command_path

@@ -83,9 +83,9 @@ def cost(
 
     if chart is not None:
         chart_format(chart)  # refuse a bad extension before any work
-    from cli.cost.estimate import Usage
     from cli.cost.prices import load_prices
     from cli.cost.report import build_report, decimal
+    from cli.cost.usage import usage_of
     from cli.engines.offline import plan_offline
     from stacks.config import load_spec
 
@@ -93,10 +93,7 @@ def cost(
     spec = load_spec(ctx.project_dir, env)
     table = load_prices(price_file, replace=prices_replace)
     band = spec.bandwidth
-    usage = Usage(
-        decimal(band.expected_monthly_egress_gb if traffic_gb is None else traffic_gb),
-        decimal(band.expected_peak_mbps if peak_mbps is None else peak_mbps),
-    )
+    usage = usage_of(spec, traffic_gb, peak_mbps)
     package = decimal(band.package.bandwidth_mbps) if band.package is not None else None
     report = build_report(
         plan_offline(ctx.project_dir, env),

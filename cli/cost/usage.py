@@ -13,10 +13,13 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.cost.estimate import Usage, grouped
 from stacks.errors import InputError
+
+if TYPE_CHECKING:
+    from stacks.spec import LandingZoneSpec
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,17 @@ def config_file(stack: str) -> str:
     return f"stacks/Pulumi.{stack}.yaml"
 
 
-def usage_of(spec: Any) -> Usage:
-    """The usage `llz cost` takes from a LandingZoneSpec (without --traffic-gb/--peak-mbps)."""
+def usage_of(
+    spec: LandingZoneSpec, traffic_gb: float | None = None, peak_mbps: float | None = None
+) -> Usage:
+    """The usage `llz cost` prices with: the stack's expected traffic and peak, unless
+    overridden (``--traffic-gb``/``--peak-mbps``). `llz diff` calls it too, so both agree."""
     from cli.cost.report import decimal
 
     band = spec.bandwidth
     return Usage(
-        decimal(band.expected_monthly_egress_gb), decimal(band.expected_peak_mbps)
+        decimal(band.expected_monthly_egress_gb if traffic_gb is None else traffic_gb),
+        decimal(band.expected_peak_mbps if peak_mbps is None else peak_mbps),
     )
 
 
